@@ -1,0 +1,66 @@
+# KCR Wiki. `make run` to try it, `make test` to test it.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 2
+ARGS ?=
+
+# Local development defaults; real deployments set these in the environment.
+DEV_ENV := DJANGO_DEBUG=1
+SECRET_FILE := var/secret_key
+
+.PHONY: help install run serve test lint format bench check-python
+
+help:
+	@echo "make run     install, migrate, load the demo pages, serve on http://$(HOST):$(PORT)/"
+	@echo "make test    install, then run the whole test suite (ARGS='-k vote' to pick tests)"
+	@echo "make serve   gunicorn with DEBUG off ($(WORKERS) workers)"
+	@echo "make lint    ruff check and format check"
+	@echo "make bench   benchmarks, printing a table"
+
+check-python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "KCR Wiki needs Python 3.11 or newer (found %s). Set PYTHON=python3.11 or newer." % sys.version.split()[0])'
+
+$(BIN)/python: | check-python
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+	@$(DEV_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+
+run: install
+	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEV_ENV) $(BIN)/python manage.py loaddemo
+	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+$(SECRET_FILE):
+	@mkdir -p var
+	@$(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
+	@chmod 600 $@
+
+# Production settings (DEBUG off) on plain HTTP at $(HOST):$(PORT). Behind a
+# TLS proxy, set DJANGO_HTTPS=1 and a real DJANGO_SECRET_KEY instead.
+serve: install $(SECRET_FILE)
+	DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat $(SECRET_FILE))}" DJANGO_HTTPS="$${DJANGO_HTTPS:-0}" \
+		$(BIN)/python manage.py migrate --noinput
+	DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat $(SECRET_FILE))}" DJANGO_HTTPS="$${DJANGO_HTTPS:-0}" \
+		$(BIN)/gunicorn kcr.wsgi --workers $(WORKERS) --bind $(HOST):$(PORT) \
+		--access-logfile - --max-requests 5000 --max-requests-jitter 500
+
+test: install
+	DJANGO_SECRET_KEY="test-only-not-secret" $(BIN)/python -m pytest $(ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class WikiConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "wiki"
+    verbose_name = "Wiki"

@@ -1,0 +1,40 @@
+from django.core.cache import cache
+
+from wiki.models import DEFAULT_DISCLAIMER, DEFAULT_DISCLAIMER_SHORT, SiteSettings
+
+DISCLAIMER_CACHE_KEY = "wiki:disclaimer:v1"
+# Other app servers with their own local-memory cache see a changed disclaimer
+# within this many seconds; with Redis the change is seen at once.
+DISCLAIMER_CACHE_SECONDS = 60
+
+
+def current_disclaimer() -> tuple[str, str]:
+    """Return ``(disclaimer, short form)``, never empty."""
+    cached = cache.get(DISCLAIMER_CACHE_KEY)
+    if cached is None:
+        settings_row = SiteSettings.objects.order_by("pk").first()
+        long_text = (settings_row.disclaimer if settings_row else "").strip()
+        short_text = (settings_row.disclaimer_short if settings_row else "").strip()
+        cached = (long_text or DEFAULT_DISCLAIMER, short_text or DEFAULT_DISCLAIMER_SHORT)
+        cache.set(DISCLAIMER_CACHE_KEY, cached, DISCLAIMER_CACHE_SECONDS)
+    return cached
+
+
+def forget_disclaimer() -> None:
+    cache.delete(DISCLAIMER_CACHE_KEY)
+
+
+def site(request):
+    """The disclaimer and the reader's role, for every template."""
+    user = getattr(request, "user", None)
+
+    def disclaimer_paragraphs():
+        return [line.strip() for line in current_disclaimer()[0].splitlines() if line.strip()]
+
+    def is_moderator():
+        return bool(user and user.is_authenticated and user.has_perm("wiki.change_page"))
+
+    return {
+        "disclaimer_paragraphs": disclaimer_paragraphs,
+        "is_moderator": is_moderator,
+    }

@@ -1,0 +1,15 @@
+from django.core.management.base import BaseCommand
+
+from wiki.demo import PAGES
+from wiki.services import save_page
+
+
+class Command(BaseCommand):
+    help = "Load the demo pages. Safe to run again: unchanged pages get no new revision."
+
+    def handle(self, *args, **options):
+        written = 0
+        for title, body in PAGES:
+            result = save_page(title, body, summary="Demo content")
+            written += result.changed
+        self.stdout.write(f"Demo pages: {len(PAGES)} in all, {written} written.")

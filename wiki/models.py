@@ -1,0 +1,224 @@
+"""Pages and the models beside them.
+
+Page content (title, body, metadata, cross-links) is versioned with
+django-reversion. Everything that changes without an edit (render state,
+counters) lives in fields excluded from versioning or in models of its own, so
+it never makes a revision.
+"""
+
+import reversion
+from django.db import models
+from django.urls import reverse
+from django.utils.functional import cached_property
+from reversion.models import Revision
+
+from wiki.titles import MAX_TITLE_LENGTH, title_key, title_to_slug
+
+DEFAULT_DISCLAIMER = (
+    "The information on this site is for general education only. It is not "
+    "medical advice and it is not a substitute for the care of a licensed "
+    "physician who knows your history.\n"
+    "Always check with your own medical team before you act on anything you "
+    "read here, and before you start, stop or change any treatment.\n"
+    "We work hard to keep these pages accurate and up to date, but errors and "
+    "omissions are possible (E&OE). No sponsor, advertiser or drug maker has "
+    "any say in what we write."
+)
+DEFAULT_DISCLAIMER_SHORT = (
+    "Educational information only, not a substitute for a licensed physician. "
+    "Check with your medical team before acting. E&OE. Not influenced by sponsors."
+)
+
+
+class PageQuerySet(models.QuerySet):
+    def redirects(self):
+        return self.exclude(redirect_to="")
+
+    def content_pages(self):
+        return self.filter(redirect_to="")
+
+    def articles(self):
+        return self.content_pages().filter(article_date__isnull=False)
+
+    def by_year(self, year: int):
+        return self.articles().filter(article_date__year=year)
+
+    def with_title(self, title: str):
+        return self.filter(key=title_key(title))
+
+    def linking_to(self, page: "Page"):
+        return self.filter(outgoing_links__target_key=page.key).distinct()
+
+
+class Page(models.Model):
+    title = models.CharField(max_length=MAX_TITLE_LENGTH)
+    # Case-folded canonical title (wiki.titles.title_key): what makes two
+    # titles the same page. Unique in the database, the same on every backend.
+    key = models.CharField(max_length=MAX_TITLE_LENGTH, unique=True, editable=False)
+    body = models.TextField(blank=True)
+
+    # Stored when the page is saved so that a read never parses the body.
+    redirect_to = models.CharField(max_length=MAX_TITLE_LENGTH, blank=True, editable=False)
+    redirect_fragment = models.CharField(max_length=MAX_TITLE_LENGTH, blank=True, editable=False)
+
+    # Article metadata: a page with an article date is an article.
+    article_date = models.DateField(null=True, blank=True)
+    source_url = models.URLField(max_length=500, blank=True)
+    source_name = models.CharField(max_length=255, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Not versioned (see wiki.revisions): the revision now shown, and a counter
+    # bumped whenever a page this one links to appears or disappears, so that
+    # cached HTML keyed on it never shows a stale missing-link mark.
+    current_revision = models.ForeignKey(
+        Revision, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    link_version = models.PositiveIntegerField(default=0, editable=False)
+
+    objects = PageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        permissions = [
+            ("move_page", "Can move (rename) a page"),
+            ("revert_page", "Can revert a page to an earlier revision"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        # The key is a pure function of the title; keeping it here means no
+        # code path (admin, import, recover) can store a page without it.
+        self.key = title_key(self.title)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("wiki:page-detail", kwargs={"title": self.slug})
+
+    @property
+    def slug(self) -> str:
+        return title_to_slug(self.title)
+
+    @property
+    def redirect_to_url(self) -> str:
+        if not self.redirect_to:
+            return ""
+        return reverse("wiki:page-detail", kwargs={"title": title_to_slug(self.redirect_to)})
+
+    @property
+    def is_redirect(self) -> bool:
+        return bool(self.redirect_to)
+
+    @property
+    def is_article(self) -> bool:
+        return self.article_date is not None
+
+    @cached_property
+    def size(self) -> int:
+        return len(self.body.encode("utf-8"))
+
+
+class RevisionInfo(models.Model):
+    """Per-revision facts stored beside django-reversion's Revision (with
+    ``reversion.add_meta``) so that history lists never deserialize versions.
+
+    ``page`` has no database constraint: when an admin deletes a page its
+    history must stay, so that the page can be recovered with it.
+    """
+
+    revision = models.OneToOneField(Revision, on_delete=models.CASCADE, related_name="info")
+    page = models.ForeignKey(
+        Page,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="revision_infos",
+    )
+    title = models.CharField(max_length=MAX_TITLE_LENGTH)
+    size = models.PositiveIntegerField()
+    size_change = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["page", "-revision"], name="wiki_revinfo_page_rev")]
+
+    def __str__(self):
+        return f"{self.title} @ {self.revision_id}"
+
+
+class CrossLink(models.Model):
+    """A "Related pages" entry or a dated "see separate page" note, versioned
+    with its page (django-reversion follows ``page.crosslinks``)."""
+
+    RELATED = "related"
+    SEE_SEPARATE = "see"
+    KIND_CHOICES = [(RELATED, "Related page"), (SEE_SEPARATE, "See separate page")]
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="crosslinks")
+    kind = models.CharField(max_length=10, choices=KIND_CHOICES, default=RELATED)
+    target_title = models.CharField(max_length=MAX_TITLE_LENGTH)
+    note_date = models.DateField(null=True, blank=True)
+    label = models.CharField(max_length=255, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["kind", "position", "id"]
+
+    def __str__(self):
+        return f"{self.page} -> {self.target_title}"
+
+    @property
+    def target_url(self) -> str:
+        return reverse("wiki:page-detail", kwargs={"title": title_to_slug(self.target_title)})
+
+
+class Link(models.Model):
+    """One wiki link from a page's current text: the link table. Rebuilt from
+    the body on every save; never versioned."""
+
+    source = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="outgoing_links")
+    target_key = models.CharField(max_length=MAX_TITLE_LENGTH, db_index=True)
+    target_title = models.CharField(max_length=MAX_TITLE_LENGTH)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "target_key"], name="wiki_link_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.source} -> {self.target_title}"
+
+
+class SiteSettings(models.Model):
+    """Site-wide text that admins may change: the standing medical disclaimer.
+    There is one row; an empty value falls back to our default text."""
+
+    disclaimer = models.TextField(
+        default=DEFAULT_DISCLAIMER,
+        help_text="Shown at the foot of every page. One paragraph per line.",
+    )
+    disclaimer_short = models.CharField(
+        max_length=300,
+        default=DEFAULT_DISCLAIMER_SHORT,
+        help_text="One line, printed at the foot of every PDF sheet.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "site settings"
+        verbose_name_plural = "site settings"
+
+    def __str__(self):
+        return "Site settings"
+
+
+# Page content is versioned; render state and the current-revision pointer are
+# not (they change without an edit). Cross-links are versioned with the page so
+# a revert restores them too.
+reversion.register(
+    Page,
+    exclude=["key", "current_revision", "link_version", "created_at", "updated_at"],
+    follow=["crosslinks"],
+)
+reversion.register(CrossLink)

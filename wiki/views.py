@@ -1,0 +1,114 @@
+"""Function views: parse the request, load, call a queryset or service, render."""
+
+from django.db import connection
+from django.http import (
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+)
+from django.shortcuts import render
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET, require_safe
+
+from wiki.models import Page
+from wiki.rendering import page_html, section_anchor
+from wiki.titles import slug_to_title, title_key, title_to_slug
+
+MAIN_PAGE_TITLE = "Main Page"
+
+
+def _canonical_redirect(request, page: Page, slug: str):
+    """A permanent redirect to the page's canonical URL when ``slug`` spells
+    the title differently (letter case, spaces), else None."""
+    if slug == page.slug:
+        return None
+    url = page.get_absolute_url()
+    if request.META.get("QUERY_STRING"):
+        url += "?" + request.META["QUERY_STRING"]
+    return HttpResponsePermanentRedirect(url)
+
+
+def _render_page(request, page: Page, *, redirected_from: Page | None = None, status=200):
+    shown = page
+    context = {
+        "page": shown,
+        "content": page_html(shown),
+        "crosslinks": list(shown.crosslinks.all()),
+        "redirected_from": redirected_from,
+        "is_main_page": shown.key == title_key(MAIN_PAGE_TITLE),
+    }
+    if redirected_from is not None and redirected_from.redirect_fragment:
+        context["redirect_anchor"] = section_anchor(redirected_from.redirect_fragment)
+    return render(request, "wiki/page_detail.html", context, status=status)
+
+
+def _missing_page(request, title: str):
+    context = {"missing_title": title, "missing_slug": title_to_slug(title) if title else ""}
+    return render(request, "wiki/page_missing.html", context, status=404)
+
+
+@require_safe
+def main_page(request):
+    """The main page: the page titled "Main Page", served at /."""
+    page = Page.objects.with_title(MAIN_PAGE_TITLE).first()
+    if page is None:
+        return render(request, "wiki/main_page_empty.html")
+    return _render_page(request, page)
+
+
+@require_safe
+def page_detail(request, title):
+    """Read a page's current revision, following a redirect one hop."""
+    wanted = slug_to_title(title)
+    page = Page.objects.with_title(wanted).first()
+    if page is None:
+        return _missing_page(request, wanted)
+    if redirect := _canonical_redirect(request, page, title):
+        return redirect
+    if page.is_redirect and request.GET.get("redirect") != "no":
+        target = Page.objects.with_title(page.redirect_to).first()
+        if target is not None:
+            return _render_page(request, target, redirected_from=page)
+    return _render_page(request, page)
+
+
+@require_safe
+def page_without_slash(request, title):
+    """``/wiki/Title`` (no trailing slash): one permanent redirect to the
+    canonical URL, or the missing-page answer."""
+    wanted = slug_to_title(title)
+    page = Page.objects.with_title(wanted).first()
+    if page is None:
+        return _missing_page(request, wanted)
+    url = page.get_absolute_url()
+    if request.GET:
+        url += "?" + urlencode(request.GET, doseq=True)
+    return HttpResponsePermanentRedirect(url)
+
+
+@require_safe
+def page_source(request, title):
+    """The current markdown source as text/plain."""
+    wanted = slug_to_title(title)
+    page = Page.objects.with_title(wanted).first()
+    if page is None:
+        return _missing_page(request, wanted)
+    if redirect := _canonical_redirect(request, page, title):
+        return redirect
+    return HttpResponse(page.body, content_type="text/plain; charset=utf-8")
+
+
+@require_GET
+def healthz(request):
+    """Liveness and readiness: the database answers."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:  # any database failure means "not ready"
+        return JsonResponse({"status": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
+def not_found(request, exception=None):
+    """The friendly 404 for any URL: offers search and the main page."""
+    return render(request, "404.html", status=404)
