@@ -9,4 +9,4 @@ urlpatterns = [
     path("", include("wiki.urls")),
 ]
 
-handler404 = "wiki.views.not_found"
+handler404 = "wiki.views.reading.not_found"

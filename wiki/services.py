@@ -12,11 +12,12 @@ from dataclasses import dataclass
 
 import reversion
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from reversion.models import Revision
 
-from wiki.models import Link, Page, RevisionInfo
+from wiki.models import CrossLink, Link, Page, RevisionInfo
 from wiki.rendering import cached_render, parse_redirect
 from wiki.titles import title_key, validate_title
 
@@ -48,13 +49,17 @@ def save_page(
     summary: str = "",
     base_revision_id: int | None = None,
     metadata: dict | None = None,
+    crosslinks: list[dict] | None = None,
     date: datetime.datetime | None = None,
 ) -> SaveResult:
     """Create or update the page called ``title`` as a new revision.
 
     ``metadata`` may set ``article_date``, ``source_url`` and ``source_name``
-    (absent keys keep their value). Saving text and metadata equal to the
-    current ones writes nothing and returns ``changed=False``. The page row is
+    (absent keys keep their value). ``crosslinks`` replaces the page's
+    cross-links, a list of dicts with ``kind``, ``target_title``, and optional
+    ``note_date`` and ``label``, in display order (None keeps them). Saving
+    text, metadata and cross-links equal to the current ones writes nothing and
+    returns ``changed=False``. The page row is
     locked for the whole transaction, so two saves of one page never
     interleave. When ``base_revision_id`` is given and is not the page's
     current revision, raises ``EditConflict`` and writes nothing.
@@ -72,10 +77,12 @@ def save_page(
         elif base_revision_id is not None and base_revision_id != page.current_revision_id:
             raise EditConflict(page, base_revision_id)
 
+        new_crosslinks = None if crosslinks is None else _clean_crosslinks(crosslinks)
         unchanged = (
             not created
             and page.body == body
             and all(getattr(page, name) == value for name, value in metadata.items())
+            and (new_crosslinks is None or new_crosslinks == _crosslink_tuples(page))
         )
         if unchanged:
             return SaveResult(page=page, revision=None, created=False, changed=False)
@@ -89,7 +96,12 @@ def save_page(
         page.redirect_to, page.redirect_fragment = redirect or ("", "")
 
         revision = _save_revision(
-            page, user=user, summary=summary, date=date, size_change=page.size - previous_size
+            page,
+            user=user,
+            summary=summary,
+            date=date,
+            size_change=page.size - previous_size,
+            crosslinks=new_crosslinks,
         )
         rendered = cached_render(body)
         _replace_links(page, rendered.targets)
@@ -98,9 +110,41 @@ def save_page(
     return SaveResult(page=page, revision=revision, created=created, changed=True)
 
 
-def _save_revision(page, *, user, summary, date, size_change) -> Revision:
+def _clean_crosslinks(crosslinks: list[dict]) -> list[tuple]:
+    cleaned = []
+    for item in crosslinks:
+        kind = item.get("kind") or CrossLink.RELATED
+        if kind not in {CrossLink.RELATED, CrossLink.SEE_SEPARATE}:
+            raise ValidationError(f"Unknown cross-link kind: {kind!r}")
+        target = validate_title(item.get("target_title") or "")
+        cleaned.append((kind, target, item.get("note_date"), (item.get("label") or "").strip()))
+    return cleaned
+
+
+def _crosslink_tuples(page: Page) -> list[tuple]:
+    return [
+        (link.kind, link.target_title, link.note_date, link.label) for link in page.crosslinks.all()
+    ]
+
+
+def _save_revision(page, *, user, summary, date, size_change, crosslinks) -> Revision:
     with reversion.create_revision(atomic=False):
         page.save()
+        if crosslinks is not None:
+            page.crosslinks.all().delete()
+            CrossLink.objects.bulk_create(
+                CrossLink(
+                    page=page,
+                    kind=kind,
+                    target_title=target,
+                    note_date=note_date,
+                    label=label,
+                    position=position,
+                )
+                for position, (kind, target, note_date, label) in enumerate(crosslinks)
+            )
+            # Serialize the page again so the revision follows its new cross-links.
+            reversion.add_to_revision(page)
         if user is not None and user.is_authenticated:
             reversion.set_user(user)
         reversion.set_comment(summary[:2000])
