@@ -26,17 +26,22 @@ class PageAdmin(VersionAdmin):
         return page.is_redirect
 
 
+EMPTY_DISCLAIMER = "The medical disclaimer cannot be empty: every page must carry it."
+
+
 class SiteSettingsForm(forms.ModelForm):
     class Meta:
         model = SiteSettings
         fields = ["disclaimer", "disclaimer_short"]
+        error_messages = {
+            "disclaimer": {"required": EMPTY_DISCLAIMER},
+            "disclaimer_short": {"required": EMPTY_DISCLAIMER},
+        }
 
     def _required_text(self, name):
         value = (self.cleaned_data.get(name) or "").strip()
         if not value:
-            raise forms.ValidationError(
-                "The medical disclaimer cannot be empty: every page must carry it."
-            )
+            raise forms.ValidationError(EMPTY_DISCLAIMER)
         return value
 
     def clean_disclaimer(self):

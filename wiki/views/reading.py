@@ -18,11 +18,12 @@ MAIN_PAGE_TITLE = "Main Page"
 
 
 def _canonical_redirect(request, page: Page, slug: str):
-    """A permanent redirect to the page's canonical URL when ``slug`` spells
-    the title differently (letter case, spaces), else None."""
+    """A permanent redirect to the same URL under the page's canonical title
+    when ``slug`` spells it differently (letter case, spaces), else None.
+    Works for any URL below ``/wiki/<Title>/``."""
     if slug == page.slug:
         return None
-    url = page.get_absolute_url()
+    url = request.path.replace(f"/wiki/{slug}/", page.get_absolute_url(), 1)
     if request.META.get("QUERY_STRING"):
         url += "?" + request.META["QUERY_STRING"]
     return HttpResponsePermanentRedirect(url)

@@ -1,0 +1,197 @@
+"""Units for the one rendering pipeline: markdown, wiki links, sanitizer."""
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from wiki.rendering import (
+    mark_missing_links,
+    parse_redirect,
+    render_markdown,
+    sanitize,
+)
+
+
+def html_of(body):
+    return render_markdown(body).html
+
+
+def test_markdown_table_renders():
+    html = html_of("| Drug | Response |\n|---|---|\n| IL-2 | 15% |\n")
+    assert "<table>" in html
+    assert "<td>IL-2</td>" in html
+
+
+def test_headings_get_anchors():
+    assert '<h2 id="side-effects">Side effects</h2>' in html_of("## Side effects\n")
+
+
+def test_footnotes_render():
+    html = html_of("Fact[^1].\n\n[^1]: The source.\n")
+    assert 'class="footnote"' in html
+    assert 'href="#fn:1"' in html
+
+
+def test_sane_lists_keep_list_types_apart():
+    html = html_of("1. one\n2. two\n\n* a\n* b\n")
+    assert "<ol>" in html and "<ul>" in html
+
+
+def test_wiki_link_renders_with_slug():
+    html = html_of("See [[High Dose Interleukin-2]].")
+    assert (
+        '<a class="wikilink" href="/wiki/High_Dose_Interleukin-2/">High Dose Interleukin-2</a>'
+        in html
+    )
+
+
+def test_wiki_link_with_label():
+    html = html_of("See [[Interleukin-2|IL-2]].")
+    assert '<a class="wikilink" href="/wiki/Interleukin-2/">IL-2</a>' in html
+
+
+def test_wiki_link_with_section_and_label():
+    html = html_of("See [[Interleukin-2#Side effects|side effects]].")
+    assert 'href="/wiki/Interleukin-2/#side-effects"' in html
+    assert ">side effects</a>" in html
+
+
+def test_wiki_link_targets_are_collected_by_key():
+    rendered = render_markdown("[[Interleukin-2]] and [[interleukin-2|again]] and [[IL-21]]")
+    assert rendered.targets == {"interleukin-2": "Interleukin-2", "il-21": "IL-21"}
+
+
+def test_wiki_link_inside_code_is_not_a_link():
+    rendered = render_markdown("`[[Interleukin-2]]`")
+    assert rendered.targets == {}
+    assert "<code>[[Interleukin-2]]</code>" in rendered.html
+
+
+def test_wiki_link_with_invalid_title_stays_text():
+    rendered = render_markdown("[[Bad<Title]]")
+    assert rendered.targets == {}
+    assert "wikilink" not in rendered.html
+
+
+def test_missing_links_are_marked():
+    html = mark_missing_links(html_of("[[Interleukin-2]] [[IL-21]]"), {"interleukin-2"})
+    assert '<a class="wikilink" href="/wiki/Interleukin-2/">' in html
+    assert (
+        '<a class="wikilink new" href="/wiki/IL-21/" title="IL-21 (page does not exist)">' in html
+    )
+
+
+def test_external_links_get_nofollow_noopener():
+    html = html_of("[FDA](https://www.fda.gov/) and [home](/wiki/Main_Page/)")
+    assert '<a href="https://www.fda.gov/" rel="nofollow noopener">FDA</a>' in html
+    assert '<a href="/wiki/Main_Page/">home</a>' in html
+
+
+def test_author_cannot_set_rel_or_class():
+    html = html_of('<a href="/x" rel="opener" class="evil wikilink">x</a>')
+    assert "opener" not in html
+    assert "evil" not in html
+
+
+def test_remote_images_lose_their_source():
+    html = html_of("![x](https://tracker.example/pixel.png) ![y](/static/img/favicon.svg)")
+    assert "tracker.example" not in html
+    assert 'src="/static/img/favicon.svg"' in html
+
+
+XSS_BODIES = [
+    "<script>alert(1)</script>",
+    "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
+    '<img src="/x" onerror="alert(1)">',
+    "<svg onload=alert(1)>",
+    '<a href="javascript:alert(1)">x</a>',
+    '<a href="JaVaScRiPt:alert(1)">x</a>',
+    '<a href="&#106;avascript:alert(1)">x</a>',
+    '<a href="java\tscript:alert(1)">x</a>',
+    '<p><a href="java\nscript:alert(1)">x</a></p>',
+    '<div>\n<a href="\x01 javascript:alert(1)">x</a>\n</div>',
+    '<a href="javascript&colon;alert(1)">x</a>',
+    "[x](javascript:alert(1))",
+    "[x](JAVASCRIPT:alert(1))",
+    "[x]( javascript:alert(1) )",
+    '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>',
+    "![x](data:image/svg+xml;base64,PHN2Zy8+)",
+    '<p style="background:url(javascript:alert(1))">x</p>',
+    '<div style="color:red">x</div>',
+    "<iframe src=//evil.example></iframe>",
+    '<object data="javascript:alert(1)"></object>',
+    '<math><mi xlink:href="javascript:alert(1)">x</mi></math>',
+    '<form action="javascript:alert(1)"><button>x</button></form>',
+    "<style>body{display:none}</style>",
+    '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
+    '<base href="javascript:alert(1)//">',
+    "## Title {onclick=alert(1)}",
+    '[x](https://ok.example/ "title" onmouseover=alert(1))',
+    '<details open ontoggle="alert(1)"><summary>x</summary></details>',
+    "[[Interleukin-2|<img src=x onerror=alert(1)>]]",
+    '[[Interleukin-2|" onmouseover="alert(1)]]',
+    '<a href="/wiki/x/" onfocus=alert(1) autofocus>x</a>',
+    "<<script>script>alert(1)<</script>/script>",
+    "<!--<script>alert(1)</script>-->",
+]
+DANGEROUS_TAGS = {"script", "iframe", "object", "embed", "form", "meta", "base", "style", "svg"}
+C0_AND_SPACE = "".join(chr(code) for code in range(0x21))
+DANGEROUS_URL = re.compile(r"^(javascript|vbscript|data):", re.IGNORECASE)
+
+
+class _DangerFinder(HTMLParser):
+    """Collects what a browser would act on: tags, event handlers, styles and
+    URLs with script schemes. Text that merely looks like markup is harmless."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in DANGEROUS_TAGS:
+            self.found.append(f"<{tag}>")
+        for name, value in attrs:
+            # What a browser's URL parser does: drop tabs and newlines anywhere,
+            # strip control characters and spaces at both ends.
+            url = re.sub(r"[\t\n\r]", "", value or "").strip(C0_AND_SPACE)
+            if name.startswith("on") or name == "style":
+                self.found.append(f"{tag}[{name}]")
+            elif name in {"href", "src", "action", "formaction", "xlink:href"} and (
+                DANGEROUS_URL.match(url)
+            ):
+                self.found.append(f"{tag}[{name}={value}]")
+
+
+def dangers(html):
+    finder = _DangerFinder()
+    finder.feed(html)
+    finder.close()
+    return finder.found
+
+
+@pytest.mark.parametrize("body", XSS_BODIES)
+def test_dangerous_markup_never_reaches_html(body):
+    html = html_of(body)
+    assert dangers(html) == [], html
+
+
+@pytest.mark.parametrize("body", XSS_BODIES)
+def test_sanitizer_is_idempotent(body):
+    html = html_of(body)
+    assert sanitize(html) == html
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("#REDIRECT [[Interleukin-2]]", ("Interleukin-2", "")),
+        ("#redirect [[Interleukin-2#Side effects]]\n", ("Interleukin-2", "Side effects")),
+        ("  #REDIRECT [[High_Dose_Interleukin-2|label]]", ("High Dose Interleukin-2", "")),
+        ("Text first\n#REDIRECT [[Interleukin-2]]", None),
+        ("#REDIRECT [[Bad<Title]]", None),
+        ("#REDIRECT Interleukin-2", None),
+    ],
+)
+def test_parse_redirect(body, expected):
+    assert parse_redirect(body) == expected
