@@ -173,3 +173,9 @@ def test_page_key_is_unique_regardless_of_case(make_page):
     make_page("INTERLEUKIN-2", "two")
     assert Page.objects.count() == 1
     assert Page.objects.get().body == "two"
+
+
+def test_invalid_title_is_not_offered_for_creation(moderator_client):
+    response = moderator_client.get("/wiki/Bad%3CTitle/")
+    assert response.status_code == 404
+    assert "/edit/" not in response.content.decode()

@@ -7,12 +7,13 @@ it never makes a revision.
 """
 
 import reversion
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.functional import cached_property
 from reversion.models import Revision
 
-from wiki.titles import MAX_TITLE_LENGTH, title_key, title_to_slug
+from wiki.titles import MAX_TITLE_LENGTH, title_key, title_to_slug, validate_title
 
 DEFAULT_DISCLAIMER = (
     "The information on this site is for general education only. It is not "
@@ -44,6 +45,12 @@ class PageQuerySet(models.QuerySet):
         return self.articles().filter(article_date__year=year)
 
     def with_title(self, title: str):
+        """The page (at most one) with this title in any spelling; none for a
+        string that cannot be a title (so no NUL byte ever reaches the database)."""
+        try:
+            title = validate_title(title)
+        except ValidationError:
+            return self.none()
         return self.filter(key=title_key(title))
 
     def linking_to(self, page: "Page"):

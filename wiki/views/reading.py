@@ -1,5 +1,6 @@
 """Function views: parse the request, load, call a queryset or service, render."""
 
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import (
     HttpResponse,
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_GET, require_safe
 
 from wiki.models import Page
 from wiki.rendering import page_html, section_anchor
-from wiki.titles import slug_to_title, title_key, title_to_slug
+from wiki.titles import slug_to_title, title_key, title_to_slug, validate_title
 
 MAIN_PAGE_TITLE = "Main Page"
 
@@ -44,7 +45,11 @@ def _render_page(request, page: Page, *, redirected_from: Page | None = None, st
 
 
 def _missing_page(request, title: str):
-    context = {"missing_title": title, "missing_slug": title_to_slug(title) if title else ""}
+    try:
+        slug = title_to_slug(validate_title(title))
+    except ValidationError:
+        slug = ""  # not a title anyone could create
+    context = {"missing_title": title, "missing_slug": slug}
     return render(request, "wiki/page_missing.html", context, status=404)
 
 
