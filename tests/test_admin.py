@@ -23,3 +23,9 @@ def test_moderators_cannot_use_the_admin(moderator_client):
     response = moderator_client.get("/admin/wiki/page/")
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
+
+
+def test_admin_add_page_sends_to_the_wiki(admin_client, db):
+    response = admin_client.get("/admin/wiki/page/add/")
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/wiki/page/"

@@ -1,5 +1,6 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.shortcuts import redirect
 from reversion.admin import VersionAdmin
 
 from wiki.context_processors import forget_disclaimer
@@ -18,8 +19,14 @@ class PageAdmin(VersionAdmin):
     readonly_fields = ["title", "body", "article_date", "source_url", "source_name", "redirect_to"]
     fields = readonly_fields
 
-    def has_add_permission(self, request):
-        return False
+    def add_view(self, request, form_url="", extra_context=None):
+        # New pages are written in the wiki, where saving makes the revision,
+        # the link table and the render state; the admin keeps django-
+        # reversion's add permission only because its recover view needs it.
+        messages.info(
+            request, "Create a page by opening its address in the wiki: /wiki/Title/edit/"
+        )
+        return redirect("admin:wiki_page_changelist")
 
     @admin.display(boolean=True, description="Redirect")
     def is_redirect(self, page):
