@@ -79,3 +79,9 @@ def reader_client(client, make_user):
     """A logged-in user with no special permission."""
     client.force_login(make_user("reader"))
     return client
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Real hashing costs half a second a login; tests check behaviour, not cost.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
