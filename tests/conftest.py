@@ -3,6 +3,10 @@
 import os
 
 import pytest
+
+# The browser tests run Playwright's sync API (an event loop in this thread)
+# and the ORM in one test; Django would otherwise refuse the ORM calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db import connection
@@ -28,6 +32,45 @@ def pytest_sessionstart(session):
         engine = settings.DATABASES["default"]["ENGINE"]
         assert "postgresql" in engine, f"KCR_REQUIRE_SERVICES is set but the database is {engine}"
         assert os.environ.get("REDIS_URL"), "KCR_REQUIRE_SERVICES is set but REDIS_URL is not"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's chromium: Playwright cannot download a browser here."""
+    from tests.browser import CHROMIUM
+
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "headless": True,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture
+def plain_static(settings):
+    """Unhashed static names: the live server serves static files from the
+    finders, which know css/site.css but not its hashed production name."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def console_errors(page):
+    """Errors the page logs (a CSP violation is one): the test asserts none."""
+    errors = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors
 
 
 @pytest.fixture(autouse=True)
