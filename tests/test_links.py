@@ -190,3 +190,14 @@ def test_rebuildlinks_refreshes_cached_link_state(client, make_page):
     for title, link_version in Page.objects.values_list("title", "link_version"):
         assert link_version == versions[title] + 1
     assert NORMAL_LINK in client.get("/wiki/Interleukin-2/").content.decode()
+
+
+def test_missing_page_points_to_what_links_here(client, make_page):
+    make_page("Interleukin-2", "Related: [[IL-21]].")
+    assert 'href="/wiki/IL-21/links/"' in client.get("/wiki/IL-21/").content.decode()
+
+
+def test_page_tools_link_to_what_links_here(client, make_page):
+    make_page("Interleukin-2", "Text.")
+    html = client.get("/wiki/Interleukin-2/").content.decode()
+    assert 'href="/wiki/Interleukin-2/links/"' in html

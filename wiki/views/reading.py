@@ -82,10 +82,12 @@ def page_detail(request, title):
     if page.is_redirect:
         # One hop only: a redirect to a redirect shows the second redirect
         # page, flagged, so a chain or a loop can never hang a request.
+        if request.GET.get("redirect") == "no":
+            return _render_page(request, page)
         target = Page.objects.with_title(page.redirect_to).first()
-        if target is not None and request.GET.get("redirect") != "no":
+        if target is not None:
             return _render_page(request, target, redirected_from=page)
-        return _render_page(request, page, redirect_target_exists=target is not None)
+        return _render_page(request, page, redirect_target_exists=False)
     return _render_page(request, page)
 
 
