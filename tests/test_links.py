@@ -201,3 +201,19 @@ def test_page_tools_link_to_what_links_here(client, make_page):
     make_page("Interleukin-2", "Text.")
     html = client.get("/wiki/Interleukin-2/").content.decode()
     assert 'href="/wiki/Interleukin-2/links/"' in html
+
+
+def test_what_links_here_for_an_impossible_title_is_404(client, db):
+    assert client.get("/wiki/a%3Cb%3E/links/").status_code == 404
+
+
+def test_what_links_here_cost_does_not_grow_with_links(
+    client, make_page, django_assert_max_num_queries
+):
+    make_page("Interleukin-2", "Text.")
+    make_page("Proleukin", "#REDIRECT [[Interleukin-2]]\n")
+    for number in range(12):
+        make_page(f"Linking page {number}", "See [[Interleukin-2]] and [[Proleukin]].")
+    with django_assert_max_num_queries(5):
+        response = client.get("/wiki/Interleukin-2/links/")
+    assert response.content.decode().count("links through the redirect") == 12

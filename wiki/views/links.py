@@ -1,12 +1,13 @@
 """What links here: the pages and redirects that point to a title."""
 
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponsePermanentRedirect
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from wiki.models import Link, Page
-from wiki.titles import slug_to_title, title_key, title_to_slug
+from wiki.titles import slug_to_title, title_key, title_to_slug, validate_title
 
 LINKS_PER_PAGE = 100
 
@@ -19,6 +20,11 @@ def page_links(request, title):
     page = Page.objects.with_title(wanted).first()
     if page is not None and title != page.slug:
         return HttpResponsePermanentRedirect(page.get_absolute_url() + "links/")
+    if page is None:
+        try:
+            validate_title(wanted)
+        except ValidationError as error:
+            raise Http404(error.messages[0]) from error
     key = title_key(wanted)
     linking = Page.objects.linking_to_title(wanted).only("title", "key", "redirect_to")
     listing = Paginator(linking, LINKS_PER_PAGE).get_page(request.GET.get("page"))
