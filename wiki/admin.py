@@ -5,6 +5,7 @@ from reversion.admin import VersionAdmin
 
 from wiki.context_processors import forget_disclaimer
 from wiki.models import Page, SiteSettings
+from wiki.services import delete_page
 
 
 @admin.register(Page)
@@ -31,6 +32,14 @@ class PageAdmin(VersionAdmin):
     @admin.display(boolean=True, description="Redirect")
     def is_redirect(self, page):
         return page.is_redirect
+
+    def delete_model(self, request, obj):
+        # Through the service, so pages linking here show the link as missing.
+        delete_page(obj, request.user)
+
+    def delete_queryset(self, request, queryset):
+        for page in queryset:
+            delete_page(page, request.user)
 
 
 EMPTY_DISCLAIMER = "The medical disclaimer cannot be empty: every page must carry it."

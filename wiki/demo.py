@@ -1,5 +1,7 @@
 """The demo pages, in our own words. Loaded by ``manage.py loaddemo``."""
 
+import datetime
+
 DEMO_AUTHOR = "KCR Wiki editors"
 
 MAIN_PAGE = """\
@@ -109,3 +111,13 @@ PAGES = [
     ("Proleukin", "#REDIRECT [[Interleukin-2]]\n"),
     ("Aldesleukin", "#REDIRECT [[Interleukin-2]]\n"),
 ]
+
+# Cross-links by page title (kind, target, optional note date), shown near the
+# top of the page.
+CROSSLINKS = {
+    "Interleukin-2": [
+        {"kind": "related", "target_title": "High Dose Interleukin-2"},
+        {"kind": "related", "target_title": "Low Dose Interleukin-2"},
+        {"kind": "see", "target_title": "IL-21", "note_date": datetime.date(2007, 10, 23)},
+    ],
+}

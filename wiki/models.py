@@ -56,6 +56,18 @@ class PageQuerySet(models.QuerySet):
     def linking_to(self, page: "Page"):
         return self.filter(outgoing_links__target_key=page.key).distinct()
 
+    def linking_to_title(self, title: str):
+        """Pages whose current text or cross-links link to ``title``, which
+        need not exist, by title."""
+        return self.filter(outgoing_links__target_key=title_key(title)).order_by("title")
+
+    def orphaned(self):
+        """Content pages that no other page links to (redirects included)."""
+        incoming = Link.objects.filter(target_key=models.OuterRef("key")).exclude(
+            source_id=models.OuterRef("pk")
+        )
+        return self.content_pages().filter(~models.Exists(incoming))
+
 
 class Page(models.Model):
     title = models.CharField(max_length=MAX_TITLE_LENGTH)

@@ -19,6 +19,7 @@ Rendering has two stages so that a page view never re-renders markdown:
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import html as html_lib
 import re
@@ -306,7 +307,7 @@ def render_body(body: str) -> SafeString:
 def page_html(page: Page) -> SafeString:
     """Return the HTML of a page's current body: sanitized, with current link
     state, cached under the body and the page's ``link_version``."""
-    cache_key = f"wiki:html:{RENDER_VERSION}:{page.pk}:{page.link_version}:{_body_hash(page.body)}"
+    cache_key = _page_html_key(page)
     html = cache.get(cache_key)
     if html is None:
         rendered = cached_render(page.body)
@@ -315,3 +316,78 @@ def page_html(page: Page) -> SafeString:
             html = mark_missing_links(html, existing_keys(rendered.targets))
         cache.set(cache_key, html, CACHE_TIMEOUT)
     return mark_safe(html)  # noqa: S308 (sanitized by nh3, then only link classes)
+
+
+def _page_html_key(page: Page) -> str:
+    return f"wiki:html:{RENDER_VERSION}:{page.pk}:{page.link_version}:{_body_hash(page.body)}"
+
+
+def _crosslinks_key(page: Page) -> str:
+    # Cross-links change only with a new revision; their targets' state only
+    # with a bump of link_version (the link table holds cross-link targets).
+    return (
+        f"wiki:crosslinks:{RENDER_VERSION}:{page.pk}:{page.current_revision_id}:{page.link_version}"
+    )
+
+
+@dataclass(frozen=True)
+class ShownCrossLink:
+    """A cross-link as a page shows it, with its target's state."""
+
+    kind: str
+    target_title: str
+    label: str
+    note_date: datetime.date | None
+    target_url: str
+    is_missing: bool
+
+
+@dataclass(frozen=True)
+class PageDisplay:
+    """What a page view shows of a page: its body's HTML (None when not
+    asked for) and its cross-links, both with current link state."""
+
+    html: SafeString | None
+    crosslinks: list[ShownCrossLink]
+
+
+def page_display(page: Page, *, with_body: bool = True) -> PageDisplay:
+    """Return the page's HTML (as ``page_html``) and its cross-links with
+    their targets' state, each cached under the page's ``link_version``.
+
+    On a warm cache this makes no query. On a cold one it reads the
+    cross-links (one query) and asks which link targets exist, for body and
+    cross-links together (one query).
+    """
+    html_key, crosslinks_key = _page_html_key(page), _crosslinks_key(page)
+    found = cache.get_many([html_key, crosslinks_key] if with_body else [crosslinks_key])
+    html, crosslinks = found.get(html_key), found.get(crosslinks_key)
+    rendered = cached_render(page.body) if with_body and html is None else None
+    rows = list(page.crosslinks.all()) if crosslinks is None else []
+    wanted = {title_key(row.target_title) for row in rows}
+    if rendered is not None:
+        wanted |= rendered.targets.keys()
+    existing = existing_keys(wanted)
+    fresh = {}
+    if rendered is not None:
+        html = rendered.html
+        if rendered.targets:
+            html = mark_missing_links(html, existing)
+        fresh[html_key] = html
+    if crosslinks is None:
+        crosslinks = [
+            ShownCrossLink(
+                kind=row.kind,
+                target_title=row.target_title,
+                label=row.label,
+                note_date=row.note_date,
+                target_url=wiki_href(row.target_title),
+                is_missing=title_key(row.target_title) not in existing,
+            )
+            for row in rows
+        ]
+        fresh[crosslinks_key] = crosslinks
+    if fresh:
+        cache.set_many(fresh, CACHE_TIMEOUT)
+    safe_html = None if html is None else mark_safe(html)  # noqa: S308 (sanitized by nh3)
+    return PageDisplay(html=safe_html, crosslinks=crosslinks)

@@ -8,6 +8,7 @@ actions, the importer and the demo loader all go through them.
 from __future__ import annotations
 
 import datetime
+import logging
 from dataclasses import dataclass
 
 import reversion
@@ -20,6 +21,8 @@ from reversion.models import Revision
 from wiki.models import CrossLink, Link, Page, RevisionInfo
 from wiki.rendering import cached_render, parse_redirect
 from wiki.titles import title_key, validate_title
+
+logger = logging.getLogger(__name__)
 
 METADATA_FIELDS = ("article_date", "source_url", "source_name")
 
@@ -64,8 +67,10 @@ def save_page(
     interleave. When ``base_revision_id`` is given and is not the page's
     current revision, raises ``EditConflict`` and writes nothing.
     ``date`` backdates the revision (import). Raises ``ValidationError`` for an
-    invalid title. Side effects: the link table, the pages whose links to this
-    title change state, and the render cache.
+    invalid title, and for a redirect to the page itself or one that would
+    close a loop of redirects (nothing is written). Side effects: the link
+    table, the pages whose links to this title change state, and the render
+    cache.
     """
     title = validate_title(title)
     metadata = {name: value for name, value in (metadata or {}).items() if name in METADATA_FIELDS}
@@ -93,6 +98,7 @@ def save_page(
         for name, value in metadata.items():
             setattr(page, name, value)
         redirect = parse_redirect(body)
+        _check_redirect(page.title, redirect)
         page.redirect_to, page.redirect_fragment = redirect or ("", "")
 
         revision = _save_revision(
@@ -104,7 +110,7 @@ def save_page(
             crosslinks=new_crosslinks,
         )
         rendered = cached_render(body)
-        _replace_links(page, rendered.targets)
+        _replace_links(page, _link_targets(rendered.targets, redirect))
         if created:
             bump_link_versions([page.key])
     return SaveResult(page=page, revision=revision, created=created, changed=True)
@@ -184,3 +190,87 @@ def bump_link_versions(keys) -> int:
     return Page.objects.filter(
         pk__in=Link.objects.filter(target_key__in=keys).values("source_id")
     ).update(link_version=F("link_version") + 1)
+
+
+# How far a new redirect's chain is followed when looking for a loop; longer
+# chains are not followed further (reads follow one hop only, so a loop past
+# this length still cannot hang a request).
+MAX_REDIRECT_CHAIN = 50
+
+
+def _check_redirect(title: str, redirect: tuple[str, str] | None) -> None:
+    """Raise ``ValidationError`` when a page called ``title`` redirecting to
+    ``redirect`` would point at itself or close a loop of stored redirects."""
+    if redirect is None:
+        return
+    own_key = title_key(title)
+    target_title = redirect[0]
+    if title_key(target_title) == own_key:
+        raise ValidationError(
+            "A page cannot redirect to itself: %(title)s.",
+            params={"title": title},
+            code="redirect_to_self",
+        )
+    chain = [title, target_title]
+    seen = {own_key}
+    current = target_title
+    for _ in range(MAX_REDIRECT_CHAIN):
+        seen.add(title_key(current))
+        next_title = (
+            Page.objects.filter(key=title_key(current))
+            .values_list("redirect_to", flat=True)
+            .first()
+        )
+        if not next_title:  # a missing page or a content page ends the chain
+            return
+        chain.append(next_title)
+        if title_key(next_title) == own_key:
+            raise ValidationError(
+                "This redirect would make a loop: %(chain)s.",
+                params={"chain": " → ".join(chain)},
+                code="redirect_loop",
+            )
+        if title_key(next_title) in seen:  # a loop that does not pass through this page
+            return
+        current = next_title
+
+
+def _link_targets(body_targets: dict[str, str], redirect: tuple[str, str] | None) -> dict:
+    # A redirect always links to its target, even when markdown would not turn
+    # its first line into a link (an indented "#REDIRECT" is a code block).
+    targets = dict(body_targets)
+    if redirect is not None:
+        targets.setdefault(title_key(redirect[0]), redirect[0])
+    return targets
+
+
+def delete_page(page: Page, user: AbstractBaseUser | None = None) -> None:
+    """Delete ``page`` with its cross-links and outgoing links.
+
+    Its revisions stay in django-reversion (``RevisionInfo`` has no database
+    constraint), so an admin can recover it. Pages that link to its title are
+    made to render that link as missing on their next view (their
+    ``link_version`` is bumped). Atomic. ``user`` is who deleted it, for the
+    log.
+    """
+    with transaction.atomic():
+        key = page.key or title_key(page.title)
+        page.delete()
+        bump_link_versions([key])
+    logger.info("Page %r deleted by %s", page.title, getattr(user, "username", None) or "nobody")
+
+
+def rebuild_links() -> int:
+    """Rebuild the whole link table from every page's current body, redirect
+    target and cross-links, then bump every page's ``link_version`` so all
+    cached HTML is rendered with fresh link state. Returns the number of
+    pages. Atomic."""
+    count = 0
+    with transaction.atomic():
+        pages = Page.objects.prefetch_related("crosslinks").order_by("pk")
+        for page in pages.iterator(chunk_size=200):
+            rendered = cached_render(page.body)
+            _replace_links(page, _link_targets(rendered.targets, parse_redirect(page.body)))
+            count += 1
+        Page.objects.update(link_version=F("link_version") + 1)
+    return count

@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 
 from wiki.converters import TitleConverter
-from wiki.views import reading
+from wiki.views import links, maintenance, reading
 
 register_converter(TitleConverter, "title")
 
@@ -13,4 +13,20 @@ urlpatterns = [
     path("wiki/<title:title>/", reading.page_detail, name="page-detail"),
     path("wiki/<title:title>/source/", reading.page_source, name="page-source"),
     path("wiki/<title:title>", reading.page_without_slash, name="page-without-slash"),
+    path("wiki/<title:title>/links/", links.page_links, name="page-links"),
+    path("maintenance/", maintenance.maintenance_index, name="maintenance"),
+    path(
+        "maintenance/broken-redirects/",
+        maintenance.broken_redirects,
+        name="maintenance-broken-redirects",
+    ),
+    path(
+        "maintenance/double-redirects/",
+        maintenance.double_redirects,
+        name="maintenance-double-redirects",
+    ),
+    path("maintenance/wanted-pages/", maintenance.wanted_pages, name="maintenance-wanted-pages"),
+    path(
+        "maintenance/orphaned-pages/", maintenance.orphaned_pages, name="maintenance-orphaned-pages"
+    ),
 ]

@@ -12,7 +12,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_safe
 
 from wiki.models import Page
-from wiki.rendering import page_html, section_anchor
+from wiki.rendering import page_display, section_anchor, wiki_href
 from wiki.titles import slug_to_title, title_key, title_to_slug, validate_title
 
 MAIN_PAGE_TITLE = "Main Page"
@@ -30,16 +30,30 @@ def _canonical_redirect(request, page: Page, slug: str):
     return HttpResponsePermanentRedirect(url)
 
 
-def _render_page(request, page: Page, *, redirected_from: Page | None = None, status=200):
+def _render_page(
+    request,
+    page: Page,
+    *,
+    redirected_from: Page | None = None,
+    status=200,
+    redirect_target_exists: bool | None = None,
+):
     shown = page
+    # A redirect page shows where it points, never its "#REDIRECT" line.
+    display = page_display(shown, with_body=not shown.is_redirect)
     context = {
         "page": shown,
-        "content": page_html(shown),
-        "crosslinks": list(shown.crosslinks.all()),
+        "content": display.html,
+        "crosslinks": display.crosslinks,
         "redirected_from": redirected_from,
         "is_main_page": shown.key == title_key(MAIN_PAGE_TITLE),
     }
-    if redirected_from is not None and redirected_from.redirect_fragment:
+    if shown.is_redirect:
+        if redirect_target_exists is None:
+            redirect_target_exists = Page.objects.with_title(shown.redirect_to).exists()
+        context["redirect_target_exists"] = redirect_target_exists
+        context["redirect_target_url"] = wiki_href(shown.redirect_to, shown.redirect_fragment)
+    elif redirected_from is not None and redirected_from.redirect_fragment:
         context["redirect_anchor"] = section_anchor(redirected_from.redirect_fragment)
     return render(request, "wiki/page_detail.html", context, status=status)
 
@@ -71,10 +85,15 @@ def page_detail(request, title):
         return _missing_page(request, wanted)
     if redirect := _canonical_redirect(request, page, title):
         return redirect
-    if page.is_redirect and request.GET.get("redirect") != "no":
+    if page.is_redirect:
+        # One hop only: a redirect to a redirect shows the second redirect
+        # page, flagged, so a chain or a loop can never hang a request.
+        if request.GET.get("redirect") == "no":
+            return _render_page(request, page)
         target = Page.objects.with_title(page.redirect_to).first()
         if target is not None:
             return _render_page(request, target, redirected_from=page)
+        return _render_page(request, page, redirect_target_exists=False)
     return _render_page(request, page)
 
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from wiki.demo import PAGES
+from wiki.demo import CROSSLINKS, PAGES
 from wiki.services import save_page
 
 
@@ -10,6 +10,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         written = 0
         for title, body in PAGES:
-            result = save_page(title, body, summary="Demo content")
+            result = save_page(
+                title, body, summary="Demo content", crosslinks=CROSSLINKS.get(title)
+            )
             written += result.changed
         self.stdout.write(f"Demo pages: {len(PAGES)} in all, {written} written.")
