@@ -326,3 +326,26 @@ def test_page_has_convert_to_pdf_link(client, make_page):
         '<a href="/wiki/Interleukin-2/pdf/" type="application/pdf">Convert this page to PDF</a>'
         in (response.content.decode())
     )
+
+
+def test_browser_print_shows_content_and_disclaimer_without_navigation(client, make_page, settings):
+    # WeasyPrint lays out for print media, as a browser's Print does: it
+    # applies site.css and print.css exactly as the page links them.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    make_page("Interleukin-2", BODY)
+    html = client.get("/wiki/Interleukin-2/").content.decode()
+    assert 'href="/static/css/print.css" media="print"' in html
+
+    printed = pdf._write_pdf(html, "", "https://testserver/")
+
+    reader = pypdf.PdfReader(io.BytesIO(printed))
+    text = " ".join(" ".join(sheet.extract_text() for sheet in reader.pages).split())
+    assert "Interleukin-2 is a messenger protein of the immune system." in text
+    assert "label (https://www.fda.gov/)" in text
+    assert "Medical disclaimer" in text
+    assert "not a substitute for the care of a licensed physician" in text
+    for navigation in ("Jump to", "Personal tools", "Recent changes", "Convert this page to PDF"):
+        assert navigation not in text
