@@ -24,6 +24,13 @@ help:
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "KCR Wiki needs Python 3.11 or newer (found %s). Set PYTHON=python3.11 or newer." % sys.version.split()[0])'
 
+# WeasyPrint (the PDF copies of pages) needs Pango from the system.
+PANGO_FIX := sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0
+check-pango:
+	@$(PYTHON) -c 'import ctypes.util, sys; missing = [name for name in ("pango-1.0", "pangoft2-1.0") if not ctypes.util.find_library(name)]; sys.exit("WeasyPrint needs the Pango library (missing: %s). Install it with: $(PANGO_FIX)" % ", ".join(missing) if missing else 0)'
+
+run test serve: check-pango
+
 $(BIN)/python: | check-python
 	$(PYTHON) -m venv $(VENV)
 
@@ -64,3 +71,9 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+.PHONY: check-pango bench-pdf
+
+# Time to make the PDF of a 10 KB page: cold, then from the cache.
+bench-pdf: install check-pango
+	DJANGO_SECRET_KEY="bench-only-not-secret" $(BIN)/python bench/pdf_bench.py

@@ -227,6 +227,10 @@ WIKI_MAX_BODY_BYTES = env_int("WIKI_MAX_BODY_BYTES", 512 * 1024)
 # Large enough for the biggest page plus its form fields.
 DATA_UPLOAD_MAX_MEMORY_SIZE = WIKI_MAX_BODY_BYTES * 2 + 64 * 1024
 
+# Seconds WeasyPrint may take to make one PDF before the reader gets a 503
+# (below gunicorn's 30 s worker timeout).
+WIKI_PDF_TIME_LIMIT = env_int("WIKI_PDF_TIME_LIMIT", 20)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -234,5 +238,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.request": {"level": "ERROR"},
+        # WeasyPrint logs every layout step at INFO.
+        "weasyprint": {"level": "WARNING"},
     },
 }

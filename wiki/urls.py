@@ -2,6 +2,7 @@ from django.urls import path, register_converter
 
 from wiki.converters import TitleConverter
 from wiki.views import links, maintenance, reading
+from wiki.views import pdf as pdf_views
 
 register_converter(TitleConverter, "title")
 
@@ -12,6 +13,12 @@ urlpatterns = [
     path("healthz", reading.healthz, name="healthz"),
     path("wiki/<title:title>/", reading.page_detail, name="page-detail"),
     path("wiki/<title:title>/source/", reading.page_source, name="page-source"),
+    path("wiki/<title:title>/pdf/", pdf_views.page_pdf, name="page-pdf"),
+    path(
+        "wiki/<title:title>/revisions/<int:revision_id>/pdf/",
+        pdf_views.revision_pdf,
+        name="revision-pdf",
+    ),
     path("wiki/<title:title>", reading.page_without_slash, name="page-without-slash"),
     path("wiki/<title:title>/links/", links.page_links, name="page-links"),
     path("maintenance/", maintenance.maintenance_index, name="maintenance"),

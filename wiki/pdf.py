@@ -1,0 +1,334 @@
+"""PDF copies of a page revision, made with WeasyPrint.
+
+A PDF is made from ``templates/wiki/page_pdf.html`` and our print stylesheet
+``static/css/pdf.css`` (read from disk through the static-file finders, never
+over HTTP). The body is the same sanitized HTML a reader sees
+(``wiki.rendering``), so moderator text reaches a PDF only through the
+sanitizer.
+
+Making a PDF costs from ~50 ms to seconds, so the bytes are cached. The key
+holds the revision id, ``PDF_VERSION`` and a hash of the whole HTML document
+and stylesheet: anything that changes the output (link state, the disclaimer,
+the host name in the printed URL, an edited stylesheet) makes a new key, and
+nothing is ever served stale.
+
+WeasyPrint runs in ONE worker thread per process, with a time limit
+(``settings.WIKI_PDF_TIME_LIMIT`` seconds). The trade-off: Python cannot stop a
+thread, so a render that passes the limit keeps running to its end in the
+background while the reader gets a 503. With one worker thread that waste is
+bounded to one render per process, and requests queued behind it are cancelled
+when their own limit passes instead of piling up. One thread also keeps
+WeasyPrint (Pango, fontconfig) away from concurrent use. A subprocess could be
+killed, but would pay WeasyPrint's ~0.85 s import on every PDF.
+
+``import weasyprint`` is slow, so it happens inside the worker on first use,
+never at start-up.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import logging
+import mimetypes
+import re
+import threading
+import time
+import unicodedata
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeoutError
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, unquote, urljoin
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.cache import cache
+from django.dispatch import Signal
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
+from reversion.models import Version
+
+from wiki.context_processors import current_disclaimer
+from wiki.models import CrossLink, Page, RevisionInfo
+from wiki.rendering import page_html, render_body
+
+logger = logging.getLogger(__name__)
+
+# Bump when page_pdf.html or the way a PDF is made changes (the stylesheet's
+# text is part of the cache key already).
+PDF_VERSION = 1
+TEMPLATE = "wiki/page_pdf.html"
+STYLESHEET = "css/pdf.css"
+CACHE_TIMEOUT = 60 * 60 * 24 * 7
+
+# Sent in the requesting thread when it receives a freshly rendered PDF (never
+# for an answer from the cache, nor for a render that passed the time limit),
+# with ``revision_id``, ``seconds`` and ``size``.
+pdf_rendered = Signal()
+
+
+class PdfUnavailable(Exception):
+    """The PDF could not be made: WeasyPrint failed or passed the time limit."""
+
+
+@dataclass
+class PdfSource:
+    """What one PDF shows: one revision of a page, in sanitized HTML."""
+
+    page: Page
+    title: str
+    body_html: SafeString
+    revision_id: int | None
+    revision_date: datetime.datetime | None
+    is_current: bool
+    crosslinks: list[CrossLink] = field(default_factory=list)
+    article_date: datetime.date | None = None
+    source_url: str = ""
+    source_name: str = ""
+
+
+def current_source(page: Page) -> PdfSource:
+    """Return the page's current revision as a PdfSource (one query for its
+    cross-links; the body comes from the render cache)."""
+    revision = page.current_revision
+    return PdfSource(
+        page=page,
+        title=page.title,
+        body_html=page_html(page),
+        revision_id=page.current_revision_id,
+        revision_date=revision.date_created if revision is not None else None,
+        is_current=True,
+        crosslinks=list(page.crosslinks.all()),
+        article_date=page.article_date,
+        source_url=_web_url(page.source_url),
+        source_name=page.source_name,
+    )
+
+
+def revision_source(page: Page, revision_id: int) -> PdfSource | None:
+    """Return revision ``revision_id`` of ``page`` as a PdfSource, or None when
+    that revision does not belong to the page or its stored version cannot be
+    read. The revision's own title, body, metadata and cross-links are used;
+    links are marked with today's link state."""
+    info = (
+        RevisionInfo.objects.filter(page=page, revision_id=revision_id)
+        .select_related("revision")
+        .first()
+    )
+    if info is None:
+        return None
+    fields, crosslinks = _stored_version(page, revision_id)
+    if fields is None:
+        return None
+    body = fields.get("body")
+    return PdfSource(
+        page=page,
+        title=info.title or page.title,
+        body_html=render_body(body if isinstance(body, str) else ""),
+        revision_id=revision_id,
+        revision_date=info.revision.date_created,
+        is_current=revision_id == page.current_revision_id,
+        crosslinks=crosslinks,
+        article_date=_stored_date(fields.get("article_date")),
+        source_url=_web_url(fields.get("source_url")),
+        source_name=_stored_text(fields.get("source_name")),
+    )
+
+
+def _stored_version(page: Page, revision_id: int) -> tuple[dict | None, list[CrossLink]]:
+    """The page's fields and its cross-links as serialized in one revision.
+    Old versions are JSON written by older code: read every field defensively."""
+    page_fields = None
+    crosslinks = []
+    versions = Version.objects.filter(revision_id=revision_id).select_related("content_type")
+    for version in versions:
+        model = version.content_type.model_class()
+        if model not in (Page, CrossLink):
+            continue
+        try:
+            fields = json.loads(version.serialized_data)[0]["fields"]
+        except (ValueError, LookupError, TypeError):
+            logger.warning("Unreadable version %s in revision %s", version.pk, revision_id)
+            continue
+        if not isinstance(fields, dict):
+            continue
+        if model is Page and version.object_id == str(page.pk):
+            page_fields = fields
+        elif model is CrossLink and fields.get("page") == page.pk:
+            crosslinks.append(_stored_crosslink(fields))
+    crosslinks = [link for link in crosslinks if link.target_title]
+    crosslinks.sort(key=lambda link: (link.kind, link.position))
+    return page_fields, crosslinks
+
+
+def _stored_crosslink(fields: dict) -> CrossLink:
+    position = fields.get("position")
+    return CrossLink(
+        kind=_stored_text(fields.get("kind")) or CrossLink.RELATED,
+        target_title=_stored_text(fields.get("target_title")),
+        note_date=_stored_date(fields.get("note_date")),
+        label=_stored_text(fields.get("label")),
+        position=position if isinstance(position, int) else 0,
+    )
+
+
+def _stored_text(value) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _stored_date(value) -> datetime.date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _web_url(value) -> str:
+    # Only http(s) sources become links in a PDF.
+    value = _stored_text(value).strip()
+    return value if re.match(r"(?i)https?://", value) else ""
+
+
+def document_html(source: PdfSource, *, page_url: str, current_url: str) -> str:
+    """Return the HTML document WeasyPrint lays out for ``source``.
+
+    ``page_url`` is the absolute URL printed on every sheet (the page, or the
+    old revision); ``current_url`` the page's current version."""
+    disclaimer, disclaimer_short = current_disclaimer()
+    context = {
+        "source": source,
+        "page_url": page_url,
+        "current_url": current_url,
+        "disclaimer_short": disclaimer_short,
+        "disclaimer_paragraphs": [line.strip() for line in disclaimer.splitlines() if line.strip()],
+    }
+    return render_to_string(TEMPLATE, context)
+
+
+def make_pdf(source: PdfSource, html: str, *, base_url: str) -> bytes:
+    """Return the PDF of ``html`` (made by ``document_html``), from the cache
+    when it was made before, else rendered within the time limit and cached.
+
+    ``base_url`` (the site's root URL) makes relative links absolute and
+    clickable. Raises ``PdfUnavailable`` (after logging why) when WeasyPrint
+    fails or passes ``settings.WIKI_PDF_TIME_LIMIT`` seconds. A render that
+    passes the limit still caches its PDF when it ends."""
+    stylesheet = _stylesheet_path().read_text(encoding="utf-8")
+    digest = hashlib.sha256("\0".join([html, stylesheet, base_url]).encode("utf-8")).hexdigest()
+    cache_key = f"wiki:pdf:{PDF_VERSION}:{source.revision_id or 0}:{digest}"
+    cached = cache.get(cache_key)
+    if cached is not None:
+        return cached
+
+    started = time.perf_counter()
+    future = _executor().submit(_render_and_cache, cache_key, html, stylesheet, base_url)
+    time_limit = settings.WIKI_PDF_TIME_LIMIT
+    try:
+        data = future.result(timeout=time_limit)
+    except FutureTimeoutError:
+        # Not started yet: never start it. Started: it runs on, see the module docstring.
+        future.cancel()
+        logger.error(
+            "PDF of %r revision %s not made within %s s",
+            source.title,
+            source.revision_id,
+            time_limit,
+        )
+        raise PdfUnavailable("time limit") from None
+    except Exception as error:
+        logger.exception("PDF of %r revision %s failed", source.title, source.revision_id)
+        raise PdfUnavailable("render failed") from error
+    seconds = time.perf_counter() - started
+    pdf_rendered.send(
+        sender=PdfSource, revision_id=source.revision_id, seconds=seconds, size=len(data)
+    )
+    return data
+
+
+def _stylesheet_path() -> Path:
+    path = finders.find(STYLESHEET)
+    if path is None:
+        logger.error("PDF stylesheet %s not found by the static-file finders", STYLESHEET)
+        raise PdfUnavailable(f"{STYLESHEET} not found")
+    return Path(path)
+
+
+_executor_lock = threading.Lock()
+_pdf_executor: ThreadPoolExecutor | None = None
+
+
+def _executor() -> ThreadPoolExecutor:
+    # Made on first use, so a process forked by gunicorn makes its own.
+    global _pdf_executor
+    with _executor_lock:
+        if _pdf_executor is None:
+            _pdf_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kcr-pdf")
+        return _pdf_executor
+
+
+def _render_and_cache(cache_key: str, html: str, stylesheet: str, base_url: str) -> bytes:
+    # Cached here, in the worker, so that a render that finishes after its
+    # request gave up still serves the reader's next try.
+    data = _write_pdf(html, stylesheet, base_url)
+    cache.set(cache_key, data, CACHE_TIMEOUT)
+    return data
+
+
+def _write_pdf(html: str, stylesheet: str, base_url: str) -> bytes:
+    """Run WeasyPrint (in the worker thread). No database access here."""
+    import weasyprint  # ~0.85 s the first time: never at start-up
+
+    fetcher = _static_fetcher(base_url)
+    # As if served from /static/, so url() in the stylesheet reaches the fetcher.
+    stylesheet_url = urljoin(base_url, settings.STATIC_URL + STYLESHEET)
+    css = weasyprint.CSS(string=stylesheet, base_url=stylesheet_url, url_fetcher=fetcher)
+    document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
+    return document.write_pdf(stylesheets=[css])
+
+
+def _static_fetcher(base_url: str):
+    """A WeasyPrint URL fetcher that reads this site's /static/ files from disk
+    through the static-file finders and fetches nothing else: a PDF never
+    makes a network request (no request to ourselves, no tracking by others)."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    static_prefix = urljoin(base_url, settings.STATIC_URL)
+
+    class StaticFilesFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url.startswith(static_prefix):
+                name = unquote(url[len(static_prefix) :].split("?")[0].split("#")[0])
+                path = finders.find(name)
+                if path:
+                    content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+                    return URLFetcherResponse(
+                        url, Path(path).read_bytes(), {"Content-Type": content_type}
+                    )
+            raise ValueError(f"not fetched for a PDF: {url}")
+
+    return StaticFilesFetcher()
+
+
+def pdf_filename(title: str, revision_id: int | None) -> tuple[str, str]:
+    """Return ``(ascii_name, unicode_name)`` for a PDF of ``title``, e.g.
+    ``("Interleukin-2-rev12.pdf", "Interleukin-2-rev12.pdf")``. The ASCII name
+    holds only letters, digits, ``.``, ``_`` and ``-``."""
+    suffix = f"-rev{revision_id}.pdf" if revision_id else ".pdf"
+    unicode_stem = re.sub(r"\s+", "-", title.strip())
+    ascii_stem = unicodedata.normalize("NFKD", unicode_stem).encode("ascii", "ignore").decode()
+    ascii_stem = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_stem)
+    ascii_stem = re.sub(r"-{2,}", "-", ascii_stem).strip("-.") or "page"
+    return ascii_stem + suffix, unicode_stem + suffix
+
+
+def content_disposition(title: str, revision_id: int | None) -> str:
+    """Return a ``Content-Disposition`` value that shows the PDF in the
+    browser and names the file after the title and revision: a plain ASCII
+    ``filename`` plus the exact name as RFC 5987 ``filename*``."""
+    ascii_name, unicode_name = pdf_filename(title, revision_id)
+    encoded = quote(unicode_name, safe="!#$&+-.^_`|~")
+    return f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{encoded}"

@@ -1,0 +1,71 @@
+"""PDF copies of a page: the current revision or an old one."""
+
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from wiki import pdf
+from wiki.models import Page
+from wiki.titles import slug_to_title
+
+# Seconds a reader is asked to wait before trying again after a 503.
+RETRY_AFTER_SECONDS = 30
+# django-reversion's Revision.id is an AutoField: a larger id names no
+# revision (and would overflow the database's integer).
+MAX_REVISION_ID = 2**31 - 1
+
+
+def _get_page(title: str) -> Page:
+    page = Page.objects.with_title(slug_to_title(title)).select_related("current_revision").first()
+    if page is None:
+        raise Http404("No page with this title.")
+    return page
+
+
+@require_safe
+def page_pdf(request, title):
+    """The current revision as a PDF; a redirect gives its target's PDF."""
+    page = _get_page(title)
+    if title != page.slug:
+        return HttpResponsePermanentRedirect(reverse("wiki:page-pdf", kwargs={"title": page.slug}))
+    if page.is_redirect:
+        target = Page.objects.with_title(page.redirect_to).select_related("current_revision")
+        page = target.first() or page
+    page_url = request.build_absolute_uri(page.get_absolute_url())
+    return _pdf_response(request, pdf.current_source(page), page_url=page_url, current_url=page_url)
+
+
+@require_safe
+def revision_pdf(request, title, revision_id):
+    """One revision of the page as a PDF. The id is looked up through the
+    page, so another page's revision is a 404."""
+    page = _get_page(title)
+    if title != page.slug:
+        kwargs = {"title": page.slug, "revision_id": revision_id}
+        return HttpResponsePermanentRedirect(reverse("wiki:revision-pdf", kwargs=kwargs))
+    source = pdf.revision_source(page, revision_id) if revision_id <= MAX_REVISION_ID else None
+    if source is None:
+        raise Http404("This page has no such revision.")
+    # The old revision's own page (DESIGN.md's URL), printed on every sheet.
+    revision_path = f"{page.get_absolute_url()}revisions/{revision_id}/"
+    return _pdf_response(
+        request,
+        source,
+        page_url=request.build_absolute_uri(revision_path),
+        current_url=request.build_absolute_uri(page.get_absolute_url()),
+    )
+
+
+def _pdf_response(request, source: pdf.PdfSource, *, page_url: str, current_url: str):
+    html = pdf.document_html(source, page_url=page_url, current_url=current_url)
+    try:
+        data = pdf.make_pdf(source, html, base_url=request.build_absolute_uri("/"))
+    except pdf.PdfUnavailable:
+        context = {"page": source.page, "retry_after": RETRY_AFTER_SECONDS}
+        response = render(request, "wiki/page_pdf_unavailable.html", context, status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = pdf.content_disposition(source.title, source.revision_id)
+    return response
