@@ -79,3 +79,13 @@ def reader_client(client, make_user):
     """A logged-in user with no special permission."""
     client.force_login(make_user("reader"))
     return client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_view_buffer():
+    """Page views buffered in this process (no Redis) belong to one test."""
+    from wiki.page_views import discard_local_views
+
+    discard_local_views()
+    yield
+    discard_local_views()
