@@ -142,9 +142,7 @@ class _Lines:
 
 
 @pytest.mark.skipif(USES_REDIS, reason="the per-process buffer is used only without Redis")
-def test_without_redis_each_process_writes_its_buffer_every_n_views(
-    client, make_page, monkeypatch
-):
+def test_without_redis_each_process_writes_its_buffer_every_n_views(client, make_page, monkeypatch):
     page = make_page()
     monkeypatch.setattr(page_views, "FLUSH_EVERY_VIEWS", 3)
     client.get("/wiki/Interleukin-2/")
@@ -180,9 +178,7 @@ def test_without_a_country_database_no_country_is_recorded(make_page, settings):
     page = make_page()
     Client(REMOTE_ADDR=CLIENT_ADDRESS).get("/wiki/Interleukin-2/")
     flush_page_views()
-    assert list(PageViewDay.objects.filter(page=page).values_list("country", "views")) == [
-        ("", 1)
-    ]
+    assert list(PageViewDay.objects.filter(page=page).values_list("country", "views")) == [("", 1)]
 
 
 def test_trusted_proxy_address_is_used_for_the_country(make_page, country_database, settings):
@@ -216,9 +212,11 @@ def test_no_ip_address_is_stored_anywhere_in_the_database(make_page, make_user, 
             for row in cursor.fetchall():
                 found += [(table, value) for value in row if CLIENT_ADDRESS in str(value)]
     for session in Session.objects.all():
-        found += [("session data", session.get_decoded())] if CLIENT_ADDRESS in str(
-            session.get_decoded()
-        ) else []
+        found += (
+            [("session data", session.get_decoded())]
+            if CLIENT_ADDRESS in str(session.get_decoded())
+            else []
+        )
     assert found == []
 
 
