@@ -89,12 +89,37 @@ def test_feedback_list_filters_by_the_date_of_the_votes(admin_client, feedback):
     Vote.objects.filter(page=feedback["il2"], voter_key="reader-0").update(
         updated_at=timezone.now() - datetime.timedelta(days=20)
     )
-    rows = _rows(admin_client.get(LIST_URL, {"voted": "7"}))
+    today = timezone.localdate()
+    week_ago = (today - datetime.timedelta(days=6)).isoformat()
+    rows = _rows(admin_client.get(LIST_URL, {"voted_from": week_ago}))
     assert list(rows) == ["Interleukin-2"]
     assert (rows["Interleukin-2"].yes_votes, rows["Interleukin-2"].no_votes) == (2, 1)
-    rows = _rows(admin_client.get(LIST_URL, {"voted": "30"}))
+    month_ago = (today - datetime.timedelta(days=29)).isoformat()
+    rows = _rows(admin_client.get(LIST_URL, {"voted_from": month_ago}))
     assert set(rows) == {"Interleukin-2", "IL-21"}
     assert rows["IL-21"].total_votes == 6
+    twenty_days_ago = (today - datetime.timedelta(days=20)).isoformat()
+    rows = _rows(
+        admin_client.get(LIST_URL, {"voted_from": twenty_days_ago, "voted_to": twenty_days_ago})
+    )
+    assert {title: row.total_votes for title, row in rows.items()} == {
+        "IL-21": 6,
+        "Interleukin-2": 1,
+    }
+
+
+def test_date_filter_offers_presets_and_keeps_the_search(admin_client, feedback):
+    response = admin_client.get(LIST_URL, {"q": "IL"})
+    html = response.content.decode()
+    assert "Past 30 days" in html
+    assert 'type="date" name="voted_from"' in html
+    assert '<input type="hidden" name="q" value="IL">' in html
+
+
+def test_date_filter_with_a_bad_date_does_not_fail(admin_client, feedback):
+    response = admin_client.get(LIST_URL, {"voted_from": "last tuesday"})
+    assert response.status_code == 302
+    assert "e=1" in response["Location"]
 
 
 def test_csv_export_of_selected_pages(admin_client, feedback):

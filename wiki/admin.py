@@ -3,6 +3,7 @@ import datetime
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
@@ -69,31 +70,86 @@ class SiteSettingsAdmin(admin.ModelAdmin):
         forget_disclaimer()
 
 
-class VotePeriodFilter(admin.SimpleListFilter):
-    """Count only the votes cast (or last changed) in a recent period, and
-    list only the pages that had one."""
+class VoteDateFilter(admin.ListFilter):
+    """Count only the votes cast (or last changed) between two dates, given
+    as ``voted_from`` and ``voted_to`` (inclusive, ISO dates, either may be
+    left out), and list only the pages that had one. Offers a few recent
+    periods as links and a form for any range."""
 
-    title = "votes cast"
-    parameter_name = "voted"
-    PERIODS = {"7": 7, "30": 30, "90": 90, "365": 365}
+    title = "date of vote"
+    template = "admin/wiki/pagefeedback/vote_date_filter.html"
+    FROM, TO = "voted_from", "voted_to"
+    PRESETS = [("Past 7 days", 7), ("Past 30 days", 30), ("Past 90 days", 90), ("Past year", 365)]
 
-    def lookups(self, request, model_admin):
-        return [
-            ("7", "Past 7 days"),
-            ("30", "Past 30 days"),
-            ("90", "Past 90 days"),
-            ("365", "Past year"),
-        ]
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        for name in (self.FROM, self.TO):
+            if name in params:
+                value = params.pop(name)
+                value = value[-1] if isinstance(value, list) else value
+                if value:
+                    self.used_parameters[name] = value
+        self.hidden_parameters = []
+
+    @classmethod
+    def window(cls, request) -> tuple[datetime.datetime | None, datetime.datetime | None]:
+        """The (from, until) datetimes the request asks for; until is
+        exclusive. Raises IncorrectLookupParameters for a date that is not
+        one."""
+        bounds = []
+        for name, extra_days in ((cls.FROM, 0), (cls.TO, 1)):
+            text = request.GET.get(name, "")
+            if not text:
+                bounds.append(None)
+                continue
+            try:
+                day = datetime.date.fromisoformat(text)
+            except ValueError as error:
+                raise IncorrectLookupParameters(f"{name}: {text!r} is not a date") from error
+            start = datetime.datetime.combine(
+                day + datetime.timedelta(days=extra_days), datetime.time()
+            )
+            bounds.append(timezone.make_aware(start))
+        return bounds[0], bounds[1]
+
+    def has_output(self):
+        return True
+
+    def expected_parameters(self):
+        return [self.FROM, self.TO]
 
     def queryset(self, request, queryset):
-        if self.value() in self.PERIODS:
+        if self.used_parameters:
             return queryset.filter(total_votes__gt=0)
         return queryset
 
-    @classmethod
-    def since(cls, request):
-        days = cls.PERIODS.get(request.GET.get(cls.parameter_name, ""))
-        return timezone.now() - datetime.timedelta(days=days) if days else None
+    def choices(self, changelist):
+        self.hidden_parameters = [
+            (name, value)
+            for name, value in changelist.get_filters_params().items()
+            if name not in (self.FROM, self.TO)
+        ] + [(name, changelist.params[name]) for name in ("q", "o") if changelist.params.get(name)]
+        yield {
+            "selected": not self.used_parameters,
+            "query_string": changelist.get_query_string(remove=[self.FROM, self.TO]),
+            "display": "Any date",
+        }
+        today = timezone.localdate()
+        for label, days in self.PRESETS:
+            since = (today - datetime.timedelta(days=days - 1)).isoformat()
+            yield {
+                "selected": self.used_parameters == {self.FROM: since},
+                "query_string": changelist.get_query_string({self.FROM: since}, [self.TO]),
+                "display": label,
+            }
+
+    @property
+    def from_value(self):
+        return self.used_parameters.get(self.FROM, "")
+
+    @property
+    def to_value(self):
+        return self.used_parameters.get(self.TO, "")
 
 
 def _csv_cell(value) -> str:
@@ -116,7 +172,7 @@ class PageFeedbackAdmin(admin.ModelAdmin):
         "last_vote_column",
     ]
     list_display_links = ["title"]
-    list_filter = [VotePeriodFilter]
+    list_filter = [VoteDateFilter]
     search_fields = ["title"]
     ordering = ["title"]
     actions = ["export_csv"]
@@ -124,10 +180,13 @@ class PageFeedbackAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         views_since = timezone.now().date() - datetime.timedelta(days=29)
+        voted_since, voted_until = VoteDateFilter.window(request)
         return (
             super()
             .get_queryset(request)
-            .with_feedback(voted_since=VotePeriodFilter.since(request), views_since=views_since)
+            .with_feedback(
+                voted_since=voted_since, voted_until=voted_until, views_since=views_since
+            )
         )
 
     def has_module_permission(self, request):

@@ -62,16 +62,19 @@ class PageQuerySet(models.QuerySet):
 
         return self.annotate(yes_votes=count(True), no_votes=count(False))
 
-    def with_feedback(self, *, voted_since=None, views_since=None):
+    def with_feedback(self, *, voted_since=None, voted_until=None, views_since=None):
         """Annotate each page with reader feedback: ``yes_votes``,
         ``no_votes``, ``total_votes``, ``percent_useful`` (None without votes),
-        ``last_vote_at`` (counting only votes changed since ``voted_since``
-        when given) and ``recent_views`` (views on or after the date
-        ``views_since``, all time when None). Subqueries, not joins, so the
-        numbers never multiply each other."""
+        ``last_vote_at`` (counting only votes last changed at or after
+        ``voted_since`` and before ``voted_until`` when given) and
+        ``recent_views`` (views on or after the date ``views_since``, all time
+        when None). Subqueries, not joins, so the numbers never multiply each
+        other."""
         votes = Vote.objects.filter(page=models.OuterRef("pk"))
         if voted_since is not None:
             votes = votes.filter(updated_at__gte=voted_since)
+        if voted_until is not None:
+            votes = votes.filter(updated_at__lt=voted_until)
         views = PageViewDay.objects.filter(page=models.OuterRef("pk"))
         if views_since is not None:
             views = views.filter(day__gte=views_since)
