@@ -58,3 +58,9 @@ def test_page_info_of_missing_page_is_404(moderator_client, db):
 
 def test_page_info_answers_post_with_405(moderator_client, il2):
     assert moderator_client.post(INFO_URL).status_code == 405
+
+
+def test_page_info_in_other_letter_case_redirects_to_canonical(moderator_client, il2):
+    response = moderator_client.get("/wiki/interleukin-2/info/")
+    assert response.status_code == 301
+    assert response["Location"] == INFO_URL

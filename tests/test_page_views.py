@@ -221,6 +221,25 @@ def test_no_ip_address_is_stored_anywhere_in_the_database(make_page, make_user, 
 
 
 @pytest.mark.redis
+def test_no_ip_address_is_kept_in_redis(make_page, country_database):
+    make_page()
+    anonymous = Client(REMOTE_ADDR=CLIENT_ADDRESS)
+    anonymous.get("/wiki/Interleukin-2/")
+    anonymous.post("/wiki/Interleukin-2/vote/", {"useful": "yes"})
+    client = page_views._redis()
+    needle = CLIENT_ADDRESS.encode()
+    keys = list(client.scan_iter())
+    assert any(b"vote-rate" in key for key in keys)  # the rate limits were counted here
+    for key in keys:
+        assert needle not in key
+        kind = client.type(key)
+        if kind == b"string":
+            assert needle not in client.get(key)
+        elif kind == b"hash":
+            assert all(needle not in field + value for field, value in client.hgetall(key).items())
+
+
+@pytest.mark.redis
 def test_a_batch_left_by_a_dead_flush_is_written_exactly_once(make_page):
     from django.core.cache import cache
 

@@ -4,14 +4,14 @@ info view."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.cache import cache
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from wiki.feedback import address_digest, client_address, page_statistics, vote_counts
 from wiki.models import Link, Page, RevisionInfo
 from wiki.services import record_vote, voter_key_for
-from wiki.titles import slug_to_title
+from wiki.titles import slug_to_title, title_to_slug
 
 ANSWERS = {"yes": True, "no": False}
 # (requests, seconds). One reader rarely votes more than a few times a visit;
@@ -92,7 +92,10 @@ def page_info(request, title):
     wanted = slug_to_title(title)
     page = Page.objects.with_title(wanted).first()
     if page is None:
-        return render(request, "wiki/page_missing.html", {"missing_title": wanted}, status=404)
+        context = {"missing_title": wanted, "missing_slug": title_to_slug(wanted) if wanted else ""}
+        return render(request, "wiki/page_missing.html", context, status=404)
+    if title != page.slug:
+        return HttpResponsePermanentRedirect(page.get_absolute_url() + "info/")
     context = {
         "page": page,
         "statistics": page_statistics(page),
