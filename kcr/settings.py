@@ -242,3 +242,12 @@ LOGGING = {
         "weasyprint": {"level": "WARNING"},
     },
 }
+
+# Reader feedback. The address the rate limits and the country lookup see is
+# the peer address unless this many proxies in front of the app append the
+# real one to X-Forwarded-For (a proxy that does not would let readers pick
+# their address). Addresses are never stored.
+WIKI_TRUSTED_PROXIES = env_int("WIKI_TRUSTED_PROXIES", 0)
+# A MaxMind-format country database (.mmdb: MaxMind GeoLite2-Country or
+# DB-IP's free IP-to-Country Lite). Without one, countries are not counted.
+GEOIP_COUNTRY_DB = os.environ.get("GEOIP_COUNTRY_DB", "")

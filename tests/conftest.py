@@ -135,3 +135,13 @@ def reader_client(client, make_user):
 def _fast_password_hashing(settings):
     # Real hashing costs half a second a login; tests check behaviour, not cost.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_view_buffer():
+    """Page views buffered in this process (no Redis) belong to one test."""
+    from wiki.page_views import discard_local_views
+
+    discard_local_views()
+    yield
+    discard_local_views()

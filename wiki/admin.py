@@ -1,10 +1,19 @@
+import csv
+import datetime
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
 from reversion.admin import VersionAdmin
 
 from wiki.context_processors import forget_disclaimer
-from wiki.models import Page, SiteSettings
+from wiki.feedback import countries_enabled, page_statistics
+from wiki.models import Page, PageFeedback, SiteSettings
 from wiki.services import delete_page
 
 
@@ -80,3 +89,214 @@ class SiteSettingsAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         forget_disclaimer()
+
+
+class VoteDateFilter(admin.ListFilter):
+    """Count only the votes cast (or last changed) between two dates, given
+    as ``voted_from`` and ``voted_to`` (inclusive, ISO dates, either may be
+    left out), and list only the pages that had one. Offers a few recent
+    periods as links and a form for any range."""
+
+    title = "date of vote"
+    template = "admin/wiki/pagefeedback/vote_date_filter.html"
+    FROM, TO = "voted_from", "voted_to"
+    PRESETS = [("Past 7 days", 7), ("Past 30 days", 30), ("Past 90 days", 90), ("Past year", 365)]
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        for name in (self.FROM, self.TO):
+            if name in params:
+                value = params.pop(name)
+                value = value[-1] if isinstance(value, list) else value
+                if value:
+                    self.used_parameters[name] = value
+        self.hidden_parameters = []
+
+    @classmethod
+    def window(cls, request) -> tuple[datetime.datetime | None, datetime.datetime | None]:
+        """The (from, until) datetimes the request asks for; until is
+        exclusive. Raises IncorrectLookupParameters for a date that is not
+        one."""
+        bounds = []
+        for name, extra_days in ((cls.FROM, 0), (cls.TO, 1)):
+            text = request.GET.get(name, "")
+            if not text:
+                bounds.append(None)
+                continue
+            try:
+                day = datetime.date.fromisoformat(text)
+            except ValueError as error:
+                raise IncorrectLookupParameters(f"{name}: {text!r} is not a date") from error
+            start = datetime.datetime.combine(
+                day + datetime.timedelta(days=extra_days), datetime.time()
+            )
+            bounds.append(timezone.make_aware(start))
+        return bounds[0], bounds[1]
+
+    def has_output(self):
+        return True
+
+    def expected_parameters(self):
+        return [self.FROM, self.TO]
+
+    def queryset(self, request, queryset):
+        if self.used_parameters:
+            return queryset.filter(total_votes__gt=0)
+        return queryset
+
+    def choices(self, changelist):
+        self.hidden_parameters = [
+            (name, value)
+            for name, value in changelist.get_filters_params().items()
+            if name not in (self.FROM, self.TO)
+        ] + [(name, changelist.params[name]) for name in ("q", "o") if changelist.params.get(name)]
+        yield {
+            "selected": not self.used_parameters,
+            "query_string": changelist.get_query_string(remove=[self.FROM, self.TO]),
+            "display": "Any date",
+        }
+        today = timezone.localdate()
+        for label, days in self.PRESETS:
+            since = (today - datetime.timedelta(days=days - 1)).isoformat()
+            yield {
+                "selected": self.used_parameters == {self.FROM: since},
+                "query_string": changelist.get_query_string({self.FROM: since}, [self.TO]),
+                "display": label,
+            }
+
+    @property
+    def from_value(self):
+        return self.used_parameters.get(self.FROM, "")
+
+    @property
+    def to_value(self):
+        return self.used_parameters.get(self.TO, "")
+
+
+def _csv_cell(value) -> str:
+    # A spreadsheet runs a cell starting with these as a formula.
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in {"=", "+", "-", "@"} else text
+
+
+@admin.register(PageFeedback)
+class PageFeedbackAdmin(admin.ModelAdmin):
+    """Admin review of reader feedback: read-only, for every staff user."""
+
+    list_display = [
+        "title",
+        "yes_column",
+        "no_column",
+        "total_column",
+        "percent_useful_column",
+        "recent_views_column",
+        "last_vote_column",
+    ]
+    list_display_links = ["title"]
+    list_filter = [VoteDateFilter]
+    search_fields = ["title"]
+    ordering = ["title"]
+    actions = ["export_csv"]
+    list_per_page = 100
+
+    def get_queryset(self, request):
+        views_since = timezone.now().date() - datetime.timedelta(days=29)
+        voted_since, voted_until = VoteDateFilter.window(request)
+        return (
+            super()
+            .get_queryset(request)
+            .with_feedback(
+                voted_since=voted_since, voted_until=voted_until, views_since=views_since
+            )
+        )
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Yes", ordering="yes_votes")
+    def yes_column(self, page):
+        return page.yes_votes
+
+    @admin.display(description="No", ordering="no_votes")
+    def no_column(self, page):
+        return page.no_votes
+
+    @admin.display(description="Total", ordering="total_votes")
+    def total_column(self, page):
+        return page.total_votes
+
+    @admin.display(description="% useful", ordering="percent_useful")
+    def percent_useful_column(self, page):
+        return "–" if page.percent_useful is None else f"{page.percent_useful:.0f}%"
+
+    @admin.display(description="Views, last 30 days", ordering="recent_views")
+    def recent_views_column(self, page):
+        return page.recent_views
+
+    @admin.display(description="Last vote", ordering="last_vote_at")
+    def last_vote_column(self, page):
+        return page.last_vote_at
+
+    @admin.action(description="Export selected pages as CSV", permissions=["view"])
+    def export_csv(self, request, queryset):
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="page-feedback.csv"'
+        writer = csv.writer(response)
+        writer.writerow(
+            [
+                "title",
+                "url",
+                "yes",
+                "no",
+                "total",
+                "percent_useful",
+                "views_last_30_days",
+                "last_vote",
+            ]
+        )
+        for page in queryset.order_by("title"):
+            percent = "" if page.percent_useful is None else f"{page.percent_useful:.1f}"
+            last_vote = page.last_vote_at.isoformat() if page.last_vote_at else ""
+            writer.writerow(
+                [
+                    _csv_cell(page.title),
+                    request.build_absolute_uri(page.get_absolute_url()),
+                    page.yes_votes,
+                    page.no_votes,
+                    page.total_votes,
+                    percent,
+                    page.recent_views,
+                    last_vote,
+                ]
+            )
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The per-page review: charts, votes per revision, countries."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        page = self.get_object(request, object_id)
+        if page is None:
+            raise Http404("No such page.")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Feedback on {page.title}",
+            "subtitle": None,
+            "page": page,
+            "statistics": page_statistics(page),
+            "countries_enabled": countries_enabled(),
+        }
+        return TemplateResponse(request, "admin/wiki/pagefeedback/feedback_detail.html", context)

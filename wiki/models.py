@@ -9,6 +9,7 @@ it never makes a revision.
 import reversion
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
 from django.utils.functional import cached_property
 from reversion.models import Revision
@@ -67,6 +68,71 @@ class PageQuerySet(models.QuerySet):
             source_id=models.OuterRef("pk")
         )
         return self.content_pages().filter(~models.Exists(incoming))
+
+    def with_vote_counts(self):
+        """Annotate ``yes_votes`` and ``no_votes`` in the same query as the
+        pages themselves, so showing a page's count costs no query of its own
+        (correlated counts over the (page, voter_key) index)."""
+        votes = Vote.objects.filter(page=models.OuterRef("pk")).order_by().values("page")
+
+        def count(is_useful):
+            counted = votes.filter(is_useful=is_useful).annotate(number=models.Count("pk"))
+            return Coalesce(models.Subquery(counted.values("number")), 0)
+
+        return self.annotate(yes_votes=count(True), no_votes=count(False))
+
+    def with_feedback(self, *, voted_since=None, voted_until=None, views_since=None):
+        """Annotate each page with reader feedback: ``yes_votes``,
+        ``no_votes``, ``total_votes``, ``percent_useful`` (None without votes),
+        ``last_vote_at`` (counting only votes last changed at or after
+        ``voted_since`` and before ``voted_until`` when given) and
+        ``recent_views`` (views on or after the date ``views_since``, all time
+        when None). Subqueries, not joins, so the numbers never multiply each
+        other."""
+        votes = Vote.objects.filter(page=models.OuterRef("pk"))
+        if voted_since is not None:
+            votes = votes.filter(updated_at__gte=voted_since)
+        if voted_until is not None:
+            votes = votes.filter(updated_at__lt=voted_until)
+        views = PageViewDay.objects.filter(page=models.OuterRef("pk"))
+        if views_since is not None:
+            views = views.filter(day__gte=views_since)
+
+        def vote_count(subset):
+            counted = subset.order_by().values("page").annotate(number=models.Count("pk"))
+            return Coalesce(models.Subquery(counted.values("number")), 0)
+
+        total_views = views.order_by().values("page").annotate(number=models.Sum("views"))
+        last_vote = votes.order_by().values("page").annotate(last=models.Max("updated_at"))
+        return (
+            self.annotate(
+                yes_votes=vote_count(votes.filter(is_useful=True)),
+                no_votes=vote_count(votes.filter(is_useful=False)),
+                last_vote_at=models.Subquery(last_vote.values("last")),
+                recent_views=Coalesce(models.Subquery(total_views.values("number")), 0),
+            )
+            .annotate(
+                total_votes=models.F("yes_votes") + models.F("no_votes"),
+            )
+            .annotate(
+                percent_useful=models.Case(
+                    models.When(total_votes=0, then=None),
+                    default=Cast(models.F("yes_votes"), models.FloatField())
+                    * 100.0
+                    / Cast(models.F("total_votes"), models.FloatField()),
+                    output_field=models.FloatField(),
+                )
+            )
+        )
+
+    def least_useful(self, *, minimum_votes: int = 5, limit: int = 10):
+        """The pages readers found least useful, among those with at least
+        ``minimum_votes`` votes: lowest share of "yes" first."""
+        return (
+            self.with_feedback()
+            .filter(total_votes__gte=minimum_votes)
+            .order_by("percent_useful", "-total_votes", "title")[:limit]
+        )
 
 
 class Page(models.Model):
@@ -241,3 +307,80 @@ reversion.register(
     follow=["crosslinks"],
 )
 reversion.register(CrossLink)
+
+
+class Vote(models.Model):
+    """One reader's answer to "Was this information useful?" about one page.
+
+    ``voter_key`` names the reader without keeping anything personal:
+    ``user:<id>`` for a logged-in reader, otherwise ``session:`` and a keyed
+    hash of the session key (see ``wiki.services.voter_key_for``). The unique
+    constraint makes one vote per reader per page hold even under concurrent
+    requests; a changed answer updates the row. Deleting a page deletes its
+    votes: they describe text readers can no longer read.
+    """
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="votes")
+    # The revision the reader saw when they answered, so admins can tell
+    # whether an edit helped. Kept (as NULL) if the revision is ever removed.
+    revision = models.ForeignKey(
+        Revision, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_useful = models.BooleanField()
+    voter_key = models.CharField(max_length=80)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["page", "voter_key"], name="wiki_vote_one_per_reader")
+        ]
+        indexes = [models.Index(fields=["page", "updated_at"], name="wiki_vote_page_updated")]
+
+    def __str__(self):
+        return f"{self.page}: {'yes' if self.is_useful else 'no'}"
+
+
+class PageViewDay(models.Model):
+    """How many times a page was read on one day (UTC), per country when a
+    country database is configured (``country`` is empty otherwise or when
+    the address is not in it). Written in batches by
+    ``wiki.page_views.flush_page_views``, never on each view; deleted with the
+    page."""
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="view_days")
+    day = models.DateField()
+    country = models.CharField(max_length=2, blank=True, default="")
+    views = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["page", "day", "country"], name="wiki_pageviewday_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["day"], name="wiki_pageviewday_day")]
+
+    def __str__(self):
+        return f"{self.page} {self.day} {self.country or '--'}: {self.views}"
+
+
+class PageViewBatch(models.Model):
+    """A batch of view counts taken from Redis and written to PageViewDay.
+    Recorded in the same transaction as the counts, so a flush interrupted
+    after the write but before Redis forgot the batch never counts it twice."""
+
+    name = models.CharField(max_length=100, unique=True)
+    flushed_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.name
+
+
+class PageFeedback(Page):
+    """Page seen from the admins' side: votes and views (admin review)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "page feedback"
+        verbose_name_plural = "page feedback"

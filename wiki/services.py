@@ -14,11 +14,12 @@ from dataclasses import dataclass
 import reversion
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils.crypto import salted_hmac
 from reversion.models import Revision
 
-from wiki.models import CrossLink, Link, Page, RevisionInfo
+from wiki.models import CrossLink, Link, Page, RevisionInfo, Vote
 from wiki.rendering import cached_render, parse_redirect
 from wiki.titles import title_key, validate_title
 
@@ -274,3 +275,46 @@ def rebuild_links() -> int:
             count += 1
         Page.objects.update(link_version=F("link_version") + 1)
     return count
+
+
+VOTER_KEY_SALT = "wiki.services.voter_key_for"
+
+
+def voter_key_for(user: AbstractBaseUser | None, session_key: str | None) -> str:
+    """The key that names one reader's vote: ``user:<id>`` for a logged-in
+    user, otherwise ``session:`` and an HMAC of the session key (keyed from
+    SECRET_KEY), so the session key itself is never stored beside a vote.
+    Raises ``ValueError`` when there is neither a user nor a session key."""
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    if not session_key:
+        raise ValueError("An anonymous voter needs a session key.")
+    digest = salted_hmac(VOTER_KEY_SALT, session_key, algorithm="sha256").hexdigest()
+    return f"session:{digest}"
+
+
+def record_vote(page: Page, is_useful: bool, *, voter_key: str) -> tuple[Vote, bool]:
+    """Record one reader's answer about ``page`` (against its current
+    revision). Returns ``(vote, created)``: a reader who answers again
+    changes their vote instead of adding one. Safe under concurrent requests
+    from one reader: the database's unique constraint on (page, voter_key)
+    turns a lost insert race into an update."""
+    revision_id = page.current_revision_id
+    with transaction.atomic():
+        vote = Vote.objects.select_for_update().filter(page=page, voter_key=voter_key).first()
+        created = vote is None
+        if created:
+            try:
+                with transaction.atomic():
+                    vote = Vote.objects.create(
+                        page=page, revision_id=revision_id, is_useful=is_useful, voter_key=voter_key
+                    )
+            except IntegrityError:
+                # Another request of the same reader inserted first.
+                created = False
+                vote = Vote.objects.select_for_update().get(page=page, voter_key=voter_key)
+        if not created:
+            vote.is_useful = is_useful
+            vote.revision_id = revision_id
+            vote.save(update_fields=["is_useful", "revision", "updated_at"])
+    return vote, created

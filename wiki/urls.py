@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 
 from wiki.converters import TitleConverter
-from wiki.views import links, maintenance, reading
+from wiki.views import feedback, links, maintenance, reading
 from wiki.views import pdf as pdf_views
 
 register_converter(TitleConverter, "title")
@@ -19,6 +19,8 @@ urlpatterns = [
         pdf_views.revision_pdf,
         name="revision-pdf",
     ),
+    path("wiki/<title:title>/vote/", feedback.page_vote, name="page-vote"),
+    path("wiki/<title:title>/info/", feedback.page_info, name="page-info"),
     path("wiki/<title:title>", reading.page_without_slash, name="page-without-slash"),
     path("wiki/<title:title>/links/", links.page_links, name="page-links"),
     path("maintenance/", maintenance.maintenance_index, name="maintenance"),

@@ -11,7 +11,9 @@ from django.shortcuts import render
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_safe
 
+from wiki.feedback import vote_counts
 from wiki.models import Page
+from wiki.page_views import count_page_view
 from wiki.rendering import page_display, section_anchor, wiki_href
 from wiki.titles import slug_to_title, title_key, title_to_slug, validate_title
 
@@ -47,6 +49,7 @@ def _render_page(
         "crosslinks": display.crosslinks,
         "redirected_from": redirected_from,
         "is_main_page": shown.key == title_key(MAIN_PAGE_TITLE),
+        "vote_counts": vote_counts(shown),
     }
     if shown.is_redirect:
         if redirect_target_exists is None:
@@ -55,6 +58,7 @@ def _render_page(
         context["redirect_target_url"] = wiki_href(shown.redirect_to, shown.redirect_fragment)
     elif redirected_from is not None and redirected_from.redirect_fragment:
         context["redirect_anchor"] = section_anchor(redirected_from.redirect_fragment)
+    count_page_view(request, shown)
     return render(request, "wiki/page_detail.html", context, status=status)
 
 
@@ -70,7 +74,7 @@ def _missing_page(request, title: str):
 @require_safe
 def main_page(request):
     """The main page: the page titled "Main Page", served at /."""
-    page = Page.objects.with_title(MAIN_PAGE_TITLE).first()
+    page = Page.objects.with_title(MAIN_PAGE_TITLE).with_vote_counts().first()
     if page is None:
         return render(request, "wiki/main_page_empty.html")
     return _render_page(request, page)
@@ -80,7 +84,7 @@ def main_page(request):
 def page_detail(request, title):
     """Read a page's current revision, following a redirect one hop."""
     wanted = slug_to_title(title)
-    page = Page.objects.with_title(wanted).first()
+    page = Page.objects.with_title(wanted).with_vote_counts().first()
     if page is None:
         return _missing_page(request, wanted)
     if redirect := _canonical_redirect(request, page, title):
@@ -90,7 +94,7 @@ def page_detail(request, title):
         # page, flagged, so a chain or a loop can never hang a request.
         if request.GET.get("redirect") == "no":
             return _render_page(request, page)
-        target = Page.objects.with_title(page.redirect_to).first()
+        target = Page.objects.with_title(page.redirect_to).with_vote_counts().first()
         if target is not None:
             return _render_page(request, target, redirected_from=page)
         return _render_page(request, page, redirect_target_exists=False)

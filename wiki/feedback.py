@@ -1,0 +1,233 @@
+"""Reader feedback read paths: vote counts, per-page statistics, the client's address (used
+only in memory) and its country.
+
+Nothing here writes to the database: votes are written by
+``wiki.services.record_vote`` and view counts by ``wiki.page_views``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import hashlib
+import ipaddress
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Count, Max, Q, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from wiki.models import PageViewDay, RevisionInfo, Vote
+
+
+@dataclass(frozen=True)
+class VoteCounts:
+    yes: int = 0
+    no: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.yes + self.no
+
+
+def vote_counts(page) -> VoteCounts:
+    """The page's yes and no votes: from its ``with_vote_counts()``
+    annotations when it was loaded with them, else one query."""
+    if hasattr(page, "yes_votes") and hasattr(page, "no_votes"):
+        return VoteCounts(yes=page.yes_votes, no=page.no_votes)
+    totals = Vote.objects.filter(page_id=page.pk).aggregate(
+        yes=Count("pk", filter=Q(is_useful=True)), no=Count("pk", filter=Q(is_useful=False))
+    )
+    return VoteCounts(yes=totals["yes"], no=totals["no"])
+
+
+def client_address(request) -> str:
+    """The reader's IP address, for rate limits and the country lookup only:
+    it is never stored. Behind ``WIKI_TRUSTED_PROXIES`` proxies that append to
+    X-Forwarded-For, the address that many hops from its right end; otherwise
+    the peer address (REMOTE_ADDR). Empty when it is not a valid address."""
+    address = request.META.get("REMOTE_ADDR", "")
+    hops = settings.WIKI_TRUSTED_PROXIES
+    if hops:
+        header = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        forwarded = [part.strip() for part in header.split(",") if part.strip()]
+        if len(forwarded) >= hops:
+            address = forwarded[-hops]
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return ""
+
+
+def address_digest(address: str) -> str:
+    """A keyed hash of an address, for cache keys (never the address itself)."""
+    secret = settings.SECRET_KEY.encode()
+    return hashlib.blake2b(address.encode(), key=secret[:64], digest_size=16).hexdigest()
+
+
+@functools.lru_cache(maxsize=2)
+def _country_reader(path: str):
+    import geoip2.database
+
+    return geoip2.database.Reader(path)
+
+
+def countries_enabled() -> bool:
+    return bool(settings.GEOIP_COUNTRY_DB)
+
+
+def country_for_address(address: str) -> str:
+    """The two-letter country code of ``address`` from the configured
+    MaxMind-format database (``GEOIP_COUNTRY_DB``), or "" when there is no
+    database, no address, or no answer for it. Resolved in memory; the
+    address goes nowhere else."""
+    path = settings.GEOIP_COUNTRY_DB
+    if not path or not address:
+        return ""
+    import geoip2.errors
+
+    try:
+        response = _country_reader(str(path)).country(address)
+    except (geoip2.errors.AddressNotFoundError, ValueError):
+        return ""
+    return (response.country.iso_code or "").upper()[:2]
+
+
+CHART_DAYS = 90
+CHART_WIDTH = 720
+CHART_HEIGHT = 120
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    label: str
+
+
+@dataclass
+class Chart:
+    """Bars for an inline SVG, laid out here so the template only prints
+    numbers."""
+
+    title: str
+    bars: list[Bar]
+    highest: int
+    first_day: datetime.date
+    last_day: datetime.date
+    width: int = CHART_WIDTH
+    height: int = CHART_HEIGHT
+
+
+@dataclass
+class PageStatistics:
+    votes: VoteCounts
+    last_vote_at: datetime.datetime | None
+    views_total: int
+    views_last_30_days: int
+    revisions: list[dict] = field(default_factory=list)
+    countries: list[tuple[str, int]] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+
+    @property
+    def percent_useful(self) -> float | None:
+        return 100.0 * self.votes.yes / self.votes.total if self.votes.total else None
+
+
+def _bar_chart(title: str, days: list[datetime.date], values: dict, unit: str) -> Chart:
+    highest = max(values.values(), default=0)
+    step = CHART_WIDTH / len(days)
+    bars = []
+    for index, day in enumerate(days):
+        value = values.get(day, 0)
+        height = (CHART_HEIGHT * value / highest) if highest else 0
+        bars.append(
+            Bar(
+                x=round(index * step, 2),
+                y=round(CHART_HEIGHT - height, 2),
+                width=round(max(step - 1, 1), 2),
+                height=round(height, 2),
+                label=f"{day.isoformat()}: {value} {unit}",
+            )
+        )
+    return Chart(title=title, bars=bars, highest=highest, first_day=days[0], last_day=days[-1])
+
+
+def page_statistics(page, *, days: int = CHART_DAYS) -> PageStatistics:
+    """Exact figures for one page: votes, views,
+    votes per revision, views per country (when a country database is
+    configured) and daily charts of views and votes for the last ``days``."""
+    today = timezone.now().date()
+    first_day = today - datetime.timedelta(days=days - 1)
+    votes = Vote.objects.filter(page=page)
+    vote_totals = votes.aggregate(
+        yes=Count("pk", filter=Q(is_useful=True)),
+        no=Count("pk", filter=Q(is_useful=False)),
+        last=Max("updated_at"),
+    )
+    views = PageViewDay.objects.filter(page=page)
+    view_totals = views.aggregate(
+        total=Sum("views"),
+        recent=Sum("views", filter=Q(day__gte=today - datetime.timedelta(days=29))),
+    )
+    daily_views = dict(
+        views.filter(day__gte=first_day)
+        .values("day")
+        .annotate(number=Sum("views"))
+        .values_list("day", "number")
+    )
+    daily_votes = dict(
+        votes.annotate(day=TruncDate("updated_at"))
+        .filter(day__gte=first_day)
+        .values("day")
+        .annotate(number=Count("pk"))
+        .values_list("day", "number")
+    )
+    chart_days = [first_day + datetime.timedelta(days=offset) for offset in range(days)]
+    statistics = PageStatistics(
+        votes=VoteCounts(yes=vote_totals["yes"], no=vote_totals["no"]),
+        last_vote_at=vote_totals["last"],
+        views_total=view_totals["total"] or 0,
+        views_last_30_days=view_totals["recent"] or 0,
+        charts=[
+            _bar_chart("Views a day", chart_days, daily_views, "views"),
+            _bar_chart("Votes a day (latest answers)", chart_days, daily_votes, "votes"),
+        ],
+    )
+    statistics.revisions = _votes_per_revision(votes)
+    if countries_enabled():
+        statistics.countries = list(
+            views.exclude(country="")
+            .values("country")
+            .annotate(number=Sum("views"))
+            .order_by("-number", "country")
+            .values_list("country", "number")
+        )
+    return statistics
+
+
+def _votes_per_revision(votes) -> list[dict]:
+    rows = list(
+        votes.values("revision_id")
+        .annotate(
+            yes=Count("pk", filter=Q(is_useful=True)),
+            no=Count("pk", filter=Q(is_useful=False)),
+        )
+        .order_by("-revision_id")
+    )
+    infos = {
+        info.revision_id: info
+        for info in RevisionInfo.objects.filter(
+            revision_id__in=[row["revision_id"] for row in rows if row["revision_id"]]
+        ).select_related("revision")
+    }
+    for row in rows:
+        info = infos.get(row["revision_id"])
+        row["total"] = row["yes"] + row["no"]
+        row["percent_useful"] = 100.0 * row["yes"] / row["total"] if row["total"] else None
+        row["date"] = info.revision.date_created if info else None
+        row["comment"] = info.revision.comment if info else ""
+    return rows

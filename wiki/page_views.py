@@ -1,0 +1,231 @@
+"""Page views: counted per page, per day (UTC) and, with a country database,
+per country, without a database write on each view.
+
+With Redis (``REDIS_URL``) every view is one HINCRBY on a shared hash, so any
+number of app servers count into one place; ``manage.py flushviews`` (run it
+from cron every few minutes) renames the hash to a batch key, which no app
+server writes to any more, and adds the batch to ``PageViewDay`` in one
+transaction that also records the batch's name. A flush that dies half way is
+finished by the next one, and a batch already written is never written again,
+so running the command twice, or two at once, never counts a view twice.
+
+Without Redis the cache is each process's own memory, which no command can
+reach, so each process keeps its counts in a small buffer and writes them
+itself, in one batched upsert, every ``FLUSH_EVERY_VIEWS`` views, when a view
+comes ``FLUSH_EVERY_SECONDS`` after the oldest unwritten one, and when the
+process exits normally (gunicorn restarts workers that way). Only a killed
+process loses its unwritten views.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import datetime
+import functools
+import logging
+import threading
+import time
+import uuid
+from collections import Counter
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from wiki.feedback import client_address, countries_enabled, country_for_address
+from wiki.models import Page, PageViewBatch, PageViewDay
+
+logger = logging.getLogger(__name__)
+
+FLUSH_EVERY_VIEWS = 200
+FLUSH_EVERY_SECONDS = 60
+# How long the names of written batches are kept. A batch left in Redis by a
+# flush that died after writing is finished by the next flush, minutes later.
+KEEP_BATCH_NAMES_DAYS = 7
+UPSERT_CHUNK = 500
+
+PENDING_KEY = "wiki:views:pending"
+BATCH_KEY_PREFIX = "wiki:views:batch:"
+
+# (page id, day, country code or "") -> views
+ViewCounts = dict[tuple[int, datetime.date, str], int]
+
+
+@functools.lru_cache(maxsize=1)
+def _redis_client(url: str):
+    import redis
+
+    return redis.Redis.from_url(url)
+
+
+def _redis():
+    return _redis_client(settings.REDIS_URL) if settings.REDIS_URL else None
+
+
+class _LocalBuffer:
+    """This process's unwritten view counts (used without Redis)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._counts: Counter = Counter()
+        self._oldest = 0.0
+
+    def add(self, field: tuple[int, datetime.date, str]) -> ViewCounts | None:
+        """Count one view; return all unwritten counts (taking them out of
+        the buffer) when it is time to write them, else None."""
+        with self._lock:
+            if not self._counts:
+                self._oldest = time.monotonic()
+            self._counts[field] += 1
+            is_due = (
+                sum(self._counts.values()) >= FLUSH_EVERY_VIEWS
+                or time.monotonic() - self._oldest >= FLUSH_EVERY_SECONDS
+            )
+            return self._take() if is_due else None
+
+    def take(self) -> ViewCounts:
+        with self._lock:
+            return self._take()
+
+    def _take(self) -> ViewCounts:
+        counts, self._counts = dict(self._counts), Counter()
+        return counts
+
+    def give_back(self, counts: ViewCounts) -> None:
+        with self._lock:
+            if not self._counts:
+                self._oldest = time.monotonic()
+            self._counts.update(counts)
+
+
+_local_buffer = _LocalBuffer()
+
+
+def count_page_view(request, page: Page) -> None:
+    """Count one read of ``page`` (GET only). Never raises because counting
+    failed: a reader gets the page regardless."""
+    if request.method != "GET" or page.pk is None:
+        return
+    country = country_for_address(client_address(request)) if countries_enabled() else ""
+    field = (page.pk, timezone.now().date(), country)
+    client = _redis()
+    if client is not None:
+        import redis
+
+        try:
+            client.hincrby(cache.make_key(PENDING_KEY), _encode_field(field), 1)
+        except redis.RedisError:
+            logger.warning("Could not count a page view in Redis", exc_info=True)
+        return
+    due = _local_buffer.add(field)
+    if due:
+        _write_local(due)
+
+
+def _write_local(counts: ViewCounts) -> int:
+    try:
+        return write_view_counts(counts)
+    except Exception:  # keep the counts for the next attempt, whatever failed
+        logger.warning("Could not write page views; keeping them for later", exc_info=True)
+        _local_buffer.give_back(counts)
+        return 0
+
+
+def flush_local_views() -> int:
+    """Write this process's buffered view counts now. Returns views written."""
+    counts = _local_buffer.take()
+    return _write_local(counts) if counts else 0
+
+
+def discard_local_views() -> None:
+    """Forget this process's buffered counts (between tests)."""
+    _local_buffer.take()
+
+
+atexit.register(flush_local_views)
+
+
+def _encode_field(field: tuple[int, datetime.date, str]) -> str:
+    page_id, day, country = field
+    return f"{page_id}:{day.isoformat()}:{country}"
+
+
+def _decode_field(raw: bytes | str) -> tuple[int, datetime.date, str]:
+    text = raw.decode() if isinstance(raw, bytes) else raw
+    page_id, day, country = text.split(":")
+    return int(page_id), datetime.date.fromisoformat(day), country
+
+
+def write_view_counts(counts: ViewCounts) -> int:
+    """Add ``counts`` to PageViewDay in one transaction, with an upsert that
+    adds to existing rows (INSERT ... ON CONFLICT ... DO UPDATE, on SQLite and
+    PostgreSQL alike). Counts for pages deleted since are dropped. Returns
+    the number of views written."""
+    with transaction.atomic():
+        page_ids = {page_id for page_id, _day, _country in counts}
+        existing = set(Page.objects.filter(pk__in=page_ids).values_list("pk", flat=True))
+        rows = [
+            (page_id, day, country, views)
+            for (page_id, day, country), views in sorted(counts.items())
+            if page_id in existing and views > 0
+        ]
+        quote = connection.ops.quote_name
+        table = quote(PageViewDay._meta.db_table)
+        views_column = quote("views")
+        for start in range(0, len(rows), UPSERT_CHUNK):
+            chunk = rows[start : start + UPSERT_CHUNK]
+            placeholders = ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
+            # Table and column names come from the model, never from input.
+            sql = (
+                f"INSERT INTO {table} (page_id, day, country, {views_column}) "  # noqa: S608
+                f"VALUES {placeholders} "
+                f"ON CONFLICT (page_id, day, country) DO UPDATE "
+                f"SET {views_column} = {table}.{views_column} + excluded.{views_column}"
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [value for row in chunk for value in row])
+    return sum(row[3] for row in rows)
+
+
+def flush_page_views() -> int:
+    """Move the view counts gathered in Redis into PageViewDay (without
+    Redis: this process's buffer). Safe to run twice or concurrently: each
+    batch is written once. Returns the number of views written."""
+    client = _redis()
+    if client is None:
+        return flush_local_views()
+    import redis
+
+    batch_key = cache.make_key(BATCH_KEY_PREFIX + uuid.uuid4().hex)
+    # Atomic: a view counted after this goes into a new pending hash. Fails
+    # when nothing was counted since the last flush.
+    with contextlib.suppress(redis.ResponseError):
+        client.rename(cache.make_key(PENDING_KEY), batch_key)
+    written = 0
+    # Also any batch a flush that died left behind.
+    for key in client.scan_iter(match=cache.make_key(BATCH_KEY_PREFIX + "*"), count=1000):
+        written += _write_batch(client, key)
+    PageViewBatch.objects.filter(
+        flushed_at__lt=timezone.now() - datetime.timedelta(days=KEEP_BATCH_NAMES_DAYS)
+    ).delete()
+    return written
+
+
+def _write_batch(client, key: bytes) -> int:
+    name = key.decode()
+    counts: Counter = Counter()
+    for raw_field, raw_views in client.hgetall(key).items():
+        counts[_decode_field(raw_field)] += int(raw_views)
+    try:
+        with transaction.atomic():
+            # First, so a second flush of this batch waits here, then fails.
+            PageViewBatch.objects.create(name=name)
+            written = write_view_counts(counts)
+    except IntegrityError:
+        if not PageViewBatch.objects.filter(name=name).exists():
+            raise
+        written = 0  # another flush wrote this batch already
+    client.delete(key)
+    return written

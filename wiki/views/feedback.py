@@ -1,0 +1,107 @@
+"""Reader votes ("Was this information useful?") and the moderators' page
+info view."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.cache import cache
+from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST, require_safe
+
+from wiki.feedback import address_digest, client_address, page_statistics, vote_counts
+from wiki.models import Link, Page, RevisionInfo
+from wiki.services import record_vote, voter_key_for
+from wiki.titles import slug_to_title, title_to_slug
+
+ANSWERS = {"yes": True, "no": False}
+# (requests, seconds). One reader rarely votes more than a few times a visit;
+# a hospital or library can put hundreds of readers behind one address.
+VOTES_PER_READER = (20, 10 * 60)
+VOTES_PER_ADDRESS = (600, 10 * 60)
+TOO_MANY = "Too many answers in a short time. Please try again in a few minutes."
+THANKS = "Thank you for your answer. It helps us decide which pages to improve first."
+
+
+def _wants_json(request) -> bool:
+    return request.headers.get(
+        "X-Requested-With"
+    ) == "XMLHttpRequest" or "application/json" in request.headers.get("Accept", "")
+
+
+def _refuse(request, message: str, status: int):
+    if _wants_json(request):
+        return JsonResponse({"error": message}, status=status)
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+def _over_limit(name: str, limit: tuple[int, int]) -> bool:
+    """Count one request against ``name`` in the shared cache (a fixed
+    window); True when it goes past the limit."""
+    most, seconds = limit
+    key = f"wiki:vote-rate:{name}"
+    cache.add(key, 0, seconds)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the window ended between add and incr
+        cache.set(key, 1, seconds)
+        count = 1
+    return count > most
+
+
+def _vote_target(page: Page) -> Page:
+    """A vote on a redirect page counts for the page it leads to."""
+    if page.is_redirect:
+        target = Page.objects.with_title(page.redirect_to).first()
+        if target is not None:
+            return target
+    return page
+
+
+@require_POST
+def page_vote(request, title):
+    """Record the reader's answer (``useful`` = yes/no) for the page, once
+    per reader; answer JSON to scripts, else redirect back with thanks."""
+    page = Page.objects.with_title(slug_to_title(title)).first()
+    if page is None:
+        return _refuse(request, "There is no page with this title.", 404)
+    address_key = "address:" + address_digest(client_address(request))
+    if _over_limit(address_key, VOTES_PER_ADDRESS):
+        return _refuse(request, TOO_MANY, 429)
+    if request.session.session_key is None and not request.user.is_authenticated:
+        request.session.save()  # a new reader: the session names their vote
+    voter_key = voter_key_for(request.user, request.session.session_key)
+    if _over_limit("reader:" + voter_key, VOTES_PER_READER):
+        return _refuse(request, TOO_MANY, 429)
+    answer = request.POST.get("useful", "")
+    if answer not in ANSWERS:
+        return _refuse(request, 'Please answer "yes" or "no".', 400)
+    page = _vote_target(page)
+    record_vote(page, ANSWERS[answer], voter_key=voter_key)
+    if _wants_json(request):
+        counts = vote_counts(page)
+        return JsonResponse({"message": THANKS, "total": counts.total, "useful": answer})
+    messages.success(request, THANKS)
+    return redirect(page.get_absolute_url() + "#vote")
+
+
+@require_safe
+@login_required
+@permission_required("wiki.change_page", raise_exception=True)
+def page_info(request, title):
+    """Moderators: a page's views, votes, revisions and the pages linking here."""
+    wanted = slug_to_title(title)
+    page = Page.objects.with_title(wanted).first()
+    if page is None:
+        context = {"missing_title": wanted, "missing_slug": title_to_slug(wanted) if wanted else ""}
+        return render(request, "wiki/page_missing.html", context, status=404)
+    if title != page.slug:
+        return HttpResponsePermanentRedirect(page.get_absolute_url() + "info/")
+    context = {
+        "page": page,
+        "statistics": page_statistics(page),
+        "revision_count": RevisionInfo.objects.filter(page_id=page.pk).count(),
+        "links_here": Page.objects.filter(
+            pk__in=Link.objects.filter(target_key=page.key).values("source_id")
+        ).order_by("title"),
+    }
+    return render(request, "wiki/page_info.html", context)
