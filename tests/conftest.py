@@ -37,6 +37,13 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _plain_http(settings):
+    # The test client speaks plain HTTP; without DJANGO_DEBUG the settings
+    # would answer every request with a redirect to https.
+    settings.SECURE_SSL_REDIRECT = False
+
+
 @pytest.fixture
 def make_page(db):
     """Create a page (and its first revision) through the save service."""

@@ -1,9 +1,12 @@
+import reversion
 from django import forms
 from django.contrib import admin
 from reversion.admin import VersionAdmin
+from reversion.models import Version
 
 from wiki.context_processors import forget_disclaimer
-from wiki.models import Page, SiteSettings
+from wiki.models import Page, RevisionInfo, SiteSettings
+from wiki.services import restore_recovered_page
 
 
 @admin.register(Page)
@@ -24,6 +27,28 @@ class PageAdmin(VersionAdmin):
     @admin.display(boolean=True, description="Redirect")
     def is_redirect(self, page):
         return page.is_redirect
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # A save here happens inside VersionAdmin's revision (a recover):
+        # give it the per-revision facts that the history lists read.
+        if reversion.is_active():
+            last = RevisionInfo.objects.filter(page_id=obj.pk).order_by("-revision_id").first()
+            reversion.add_meta(
+                RevisionInfo,
+                page=obj,
+                title=obj.title,
+                size=obj.size,
+                size_change=obj.size - (last.size if last else 0),
+            )
+
+    def recover_view(self, request, version_id, extra_context=None):
+        response = super().recover_view(request, version_id, extra_context)
+        if request.method == "POST" and response.status_code == 302:
+            version = Version.objects.filter(pk=version_id).first()
+            if version is not None and version.content_type.model_class() is Page:
+                restore_recovered_page(int(version.object_id))
+        return response
 
 
 class SiteSettingsForm(forms.ModelForm):

@@ -184,3 +184,132 @@ def bump_link_versions(keys) -> int:
     return Page.objects.filter(
         pk__in=Link.objects.filter(target_key__in=keys).values("source_id")
     ).update(link_version=F("link_version") + 1)
+
+
+def revert_page(
+    page: Page, revision_id: int, *, user: AbstractBaseUser | None = None
+) -> SaveResult:
+    """Make revision ``revision_id`` of ``page`` current again, as a new
+    revision (nothing is rewritten or deleted) whose body, metadata and
+    cross-links equal that revision's, keeping the page's current title.
+    Summary: "Reverted to revision <id> of DATE by USER". Raises
+    ``Page.DoesNotExist`` when the id is not a revision of this page, and
+    ``ValidationError`` as ``save_page`` does. Returns ``changed=False`` when
+    the page already holds that content."""
+    from wiki.revisions import revision_content
+
+    info = (
+        RevisionInfo.objects.select_related("revision", "revision__user")
+        .filter(page_id=page.pk, revision_id=revision_id)
+        .first()
+    )
+    content = revision_content(page, revision_id) if info else None
+    if content is None:
+        raise Page.DoesNotExist(f"{revision_id} is not a revision of {page.title}")
+    author = info.revision.user.get_username() if info.revision.user else "an unknown user"
+    date = info.revision.date_created.strftime("%Y-%m-%d %H:%M UTC")
+    return save_page(
+        page.title,
+        content.body,
+        user=user,
+        summary=f"Reverted to revision {revision_id} of {date} by {author}",
+        metadata=content.metadata,
+        crosslinks=content.crosslinks,
+    )
+
+
+def move_page(
+    page: Page, new_title: str, *, user: AbstractBaseUser | None = None, summary: str = ""
+) -> Page:
+    """Rename ``page`` to ``new_title`` as a new revision; its history moves
+    with it (same row). The old title becomes a redirect page to the new one
+    (unless only the letter case changed). Moving onto an existing page is
+    refused with ``ValidationError`` unless that page is only a redirect to
+    this one, which is then deleted (its revisions stay, recoverable in the
+    admin). Bumps the link state of pages linking to either title."""
+    new_title = validate_title(new_title)
+    old_title = page.title
+    reason = f"Moved [[{old_title}]] to [[{new_title}]]"
+    if summary.strip():
+        reason += f": {summary.strip()}"
+    with transaction.atomic():
+        page = Page.objects.select_for_update().get(pk=page.pk)
+        if new_title == page.title:
+            raise ValidationError("The new title is the same as the current one.")
+        occupant = Page.objects.select_for_update().filter(key=title_key(new_title)).first()
+        if occupant is not None and occupant.pk != page.pk:
+            if title_key(occupant.redirect_to) != page.key or not occupant.is_redirect:
+                raise ValidationError(
+                    "A page called %(title)s already exists. Choose another title, "
+                    "or rename that page first.",
+                    params={"title": occupant.title},
+                )
+            occupant.delete()
+        old_key = page.key
+        page.title = new_title
+        _save_revision(page, user=user, summary=reason, date=None, size_change=0, crosslinks=None)
+        if old_key != page.key:
+            save_page(old_title, f"#REDIRECT [[{new_title}]]", user=user, summary=reason)
+        bump_link_versions({old_key, page.key})
+    return page
+
+
+def restore_recovered_page(page_id: int) -> Page | None:
+    """Finish an admin recover (django-reversion restores the rows): point
+    the page at its newest revision, rebuild its link table and bump the link
+    state of pages linking to it. Returns the page, or None if it is absent."""
+    with transaction.atomic():
+        page = Page.objects.select_for_update().filter(pk=page_id).first()
+        if page is None:
+            return None
+        page.save()  # recomputes the key, which versions do not store
+        info = RevisionInfo.objects.filter(page_id=page.pk).order_by("-revision_id").first()
+        if info is not None:
+            Page.objects.filter(pk=page.pk).update(current_revision_id=info.revision_id)
+            page.current_revision_id = info.revision_id
+        redirect = parse_redirect(page.body)
+        page.redirect_to, page.redirect_fragment = redirect or ("", "")
+        Page.objects.filter(pk=page.pk).update(
+            redirect_to=page.redirect_to, redirect_fragment=page.redirect_fragment
+        )
+        _replace_links(page, cached_render(page.body).targets)
+        bump_link_versions([page.key])
+    return page
+
+
+def import_page_history(
+    title: str, revisions: list[dict], *, users: dict[str, AbstractBaseUser]
+) -> Page | None:
+    """Create page ``title`` with ``revisions`` (oldest first; each a dict
+    with body and optional summary, author, date (aware datetime), metadata,
+    crosslinks) as real django-reversion revisions with their RevisionInfo.
+    The batched equivalent of calling ``save_page`` per revision: the body is
+    rendered and the link table built once, for the last revision. Returns
+    None (and writes nothing) when a page with this title already exists."""
+    title = validate_title(title)
+    with transaction.atomic():
+        if Page.objects.filter(key=title_key(title)).exists():
+            return None
+        page = Page(title=title)
+        previous_size = 0
+        for item in revisions:
+            page.__dict__.pop("size", None)
+            page.body = item["body"]
+            for name, value in (item.get("metadata") or {}).items():
+                if name in METADATA_FIELDS:
+                    setattr(page, name, value)
+            redirect = parse_redirect(page.body)
+            page.redirect_to, page.redirect_fragment = redirect or ("", "")
+            crosslinks = item.get("crosslinks")
+            _save_revision(
+                page,
+                user=users.get(item.get("author") or ""),
+                summary=item.get("summary") or "",
+                date=item.get("date"),
+                size_change=page.size - previous_size,
+                crosslinks=None if crosslinks is None else _clean_crosslinks(crosslinks),
+            )
+            previous_size = page.size
+        _replace_links(page, cached_render(page.body).targets)
+        bump_link_versions([page.key])
+    return page
