@@ -1,16 +1,19 @@
 """Revision diffs and the three-way merge of concurrent edits.
 
-Both use diff-match-patch (Apache-2.0) with a time limit, so that no request
-hangs on two large texts. The diff is line by line (lines mapped to single
-characters, which makes a 1 MB page fast), then word by word inside each
-changed pair of lines. Every chunk of text is escaped before it is wrapped in
+The merge uses diff-match-patch (Apache-2.0) with a time limit, so that no
+request hangs on two large texts. The diff is line by line (difflib, by line
+hash, which makes a 1 MB page fast), then word by word inside each changed
+pair of lines. Every chunk of text is escaped before it is wrapped in
 markup; this module and ``wiki.rendering`` are the only ones that call
 ``mark_safe``.
 """
 
 from __future__ import annotations
 
+import difflib
+import os
 import re
+import time
 from dataclasses import dataclass
 from html import escape
 
@@ -24,6 +27,13 @@ DIFF_TIMEOUT_SECONDS = 1.0
 CONTEXT_LINES = 2
 # A merge patch must match the newer text this closely to apply (0 = exactly).
 MERGE_MATCH_THRESHOLD = 0.2
+# Seconds one diff may spend marking words inside changed lines; past it the
+# remaining changed lines are marked whole (only a near-total rewrite of a
+# very large page gets there).
+WORD_DIFF_BUDGET_SECONDS = 0.3
+# Above this many token comparisons a changed line is marked whole, not word
+# by word (a pathological single-line page must not stall the diff).
+WORD_DIFF_MAX_WORK = 250_000
 _WORD_RE = re.compile(r"\w+|\s+|[^\w\s]", re.UNICODE)
 
 EQUAL, DELETE, INSERT = diff_match_patch.DIFF_EQUAL, diff_match_patch.DIFF_DELETE, 1
@@ -50,50 +60,67 @@ class TextDiff:
 
 
 def _line_diffs(old: str, new: str) -> list[tuple[int, list[str]]]:
-    differ = _differ()
-    old_chars, new_chars, lines = differ.diff_linesToChars(old, new)
-    diffs = differ.diff_main(old_chars, new_chars, False)
-    differ.diff_charsToLines(diffs, lines)
-    return [(operation, text.splitlines()) for operation, text in diffs if text]
+    # difflib matches whole lines by hash: linear for the usual page with a
+    # few edits, and it never stalls on many scattered changes the way a
+    # character-level bisection over 10,000 lines does.
+    old_lines, new_lines = old.splitlines(), new.splitlines()
+    blocks = []
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines)
+    for tag, old_start, old_end, new_start, new_end in matcher.get_opcodes():
+        if tag == "equal":
+            blocks.append((EQUAL, old_lines[old_start:old_end]))
+            continue
+        if old_end > old_start:
+            blocks.append((DELETE, old_lines[old_start:old_end]))
+        if new_end > new_start:
+            blocks.append((INSERT, new_lines[new_start:new_end]))
+    return blocks
 
 
-def _tokens_to_chars(old_tokens, new_tokens):
-    index: dict[str, str] = {}
-    vocabulary: list[str] = []
+def _common_prefix_length(old: str, new: str) -> int:
+    length = len(os.path.commonprefix([old, new]))
+    # Back up to a word boundary so a changed word is marked whole.
+    while length and (old[length - 1 : length].isalnum() and (
+        length < len(old) and old[length].isalnum() or length < len(new) and new[length].isalnum()
+    )):  # fmt: skip
+        length -= 1
+    return length
 
-    def encode(tokens):
-        out = []
-        for token in tokens:
-            character = index.get(token)
-            if character is None:
-                character = chr(len(vocabulary) + 1)
-                index[token] = character
-                vocabulary.append(token)
-            out.append(character)
-        return "".join(out)
 
-    return encode(old_tokens), encode(new_tokens), vocabulary
+def _whole_line_marks(old_line: str, new_line: str) -> tuple[str, str]:
+    return f"<del>{escape(old_line)}</del>", f"<ins>{escape(new_line)}</ins>"
 
 
 def _word_diff(old_line: str, new_line: str) -> tuple[str, str]:
-    """Escaped HTML of both lines with removed words in <del>, added in <ins>."""
-    old_tokens, new_tokens = _WORD_RE.findall(old_line), _WORD_RE.findall(new_line)
-    if len(old_tokens) + len(new_tokens) > 1_000_000:
-        return f"<del>{escape(old_line)}</del>", f"<ins>{escape(new_line)}</ins>"
-    old_chars, new_chars, vocabulary = _tokens_to_chars(old_tokens, new_tokens)
-    differ = _differ()
-    diffs = differ.diff_main(old_chars, new_chars, False)
-    differ.diff_cleanupSemantic(diffs)
-    old_html, new_html = [], []
-    for operation, chars in diffs:
-        text = escape("".join(vocabulary[ord(character) - 1] for character in chars))
-        if operation == EQUAL:
-            old_html.append(text)
-            new_html.append(text)
-        elif operation == DELETE:
-            old_html.append(f"<del>{text}</del>")
-        else:
-            new_html.append(f"<ins>{text}</ins>")
+    """Escaped HTML of both lines with removed words in <del>, added in <ins>.
+
+    The common start and end of the two lines are cut off first (cheap, and
+    usually all but a word or two); only the middle is diffed word by word."""
+    prefix = _common_prefix_length(old_line, new_line)
+    suffix = _common_prefix_length(old_line[prefix:][::-1], new_line[prefix:][::-1])
+    old_middle = old_line[prefix : len(old_line) - suffix]
+    new_middle = new_line[prefix : len(new_line) - suffix]
+    head, tail = escape(old_line[:prefix]), escape(old_line[len(old_line) - suffix :])
+    old_tokens, new_tokens = _WORD_RE.findall(old_middle), _WORD_RE.findall(new_middle)
+    old_html, new_html = [head], [head]
+    if len(old_tokens) * len(new_tokens) > WORD_DIFF_MAX_WORK:
+        old_html.append(f"<del>{escape(old_middle)}</del>" if old_middle else "")
+        new_html.append(f"<ins>{escape(new_middle)}</ins>" if new_middle else "")
+    else:
+        matcher = difflib.SequenceMatcher(None, old_tokens, new_tokens, autojunk=False)
+        for tag, old_start, old_end, new_start, new_end in matcher.get_opcodes():
+            old_text = escape("".join(old_tokens[old_start:old_end]))
+            new_text = escape("".join(new_tokens[new_start:new_end]))
+            if tag == "equal":
+                old_html.append(old_text)
+                new_html.append(new_text)
+                continue
+            if old_text:
+                old_html.append(f"<del>{old_text}</del>")
+            if new_text:
+                new_html.append(f"<ins>{new_text}</ins>")
+    old_html.append(tail)
+    new_html.append(tail)
     return "".join(old_html), "".join(new_html)
 
 
@@ -116,8 +143,12 @@ def diff_texts(old: str, new: str) -> TextDiff:
     """Diff two markdown texts line by line, and word by word inside changed
     lines. Returns escaped ``<tr>`` rows for a four-column table (old line
     number, old text, new line number, new text); unchanged stretches are
-    folded to ``CONTEXT_LINES`` around each change. Pure and bounded in time."""
+    folded to ``CONTEXT_LINES`` around each change. Pure and bounded in time:
+    word marks stop after ``WORD_DIFF_BUDGET_SECONDS``."""
+    if (old or "") == (new or ""):
+        return TextDiff(html=mark_safe(""), removed_lines=0, added_lines=0)  # noqa: S308
     blocks = _line_diffs(old or "", new or "")
+    deadline = time.monotonic() + WORD_DIFF_BUDGET_SECONDS
     rows: list[str] = []
     old_number = new_number = 0
     removed = added = 0
@@ -158,7 +189,10 @@ def diff_texts(old: str, new: str) -> TextDiff:
             if old_line is not None and new_line is not None:
                 old_number += 1
                 new_number += 1
-                old_html, new_html = _word_diff(old_line, new_line)
+                # Past the budget (a near-total rewrite), mark lines whole.
+                in_budget = time.monotonic() < deadline
+                marks = _word_diff if in_budget else _whole_line_marks
+                old_html, new_html = marks(old_line, new_line)
                 rows.append(_row("change", old_number, old_html, new_number, new_html))
             elif old_line is not None:
                 old_number += 1
