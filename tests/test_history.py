@@ -21,9 +21,9 @@ def test_history_lists_revisions_newest_first(client, make_user):
     page = _page_with_revisions("Interleukin-2", 3, user=author)
     html = client.get("/wiki/Interleukin-2/history/").content.decode()
     ids = list(
-        RevisionInfo.objects.filter(page=page).order_by("-revision_id").values_list(
-            "revision_id", flat=True
-        )
+        RevisionInfo.objects.filter(page=page)
+        .order_by("-revision_id")
+        .values_list("revision_id", flat=True)
     )
     positions = [html.index(f'/revisions/{revision_id}/"') for revision_id in ids]
     assert positions == sorted(positions)
