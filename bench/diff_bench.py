@@ -20,7 +20,18 @@ django.setup()
 
 from wiki.diff import diff_texts  # noqa: E402
 
-WORDS = "kidney cancer treatment dose patient interleukin response trial week therapy".split()
+WORDS = [
+    "kidney",
+    "cancer",
+    "treatment",
+    "dose",
+    "patient",
+    "interleukin",
+    "response",
+    "trial",
+    "week",
+    "therapy",
+]
 
 
 def page_text(size: int, seed: int) -> list[str]:

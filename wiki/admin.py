@@ -1,12 +1,15 @@
-import reversion
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 from wiki.context_processors import forget_disclaimer
-from wiki.models import Page, RevisionInfo, SiteSettings
-from wiki.services import restore_recovered_page
+from wiki.models import Page, SiteSettings
+from wiki.services import recover_page
 
 
 @admin.register(Page)
@@ -22,33 +25,50 @@ class PageAdmin(VersionAdmin):
     fields = readonly_fields
 
     def has_add_permission(self, request):
-        return False
+        # Pages are created in the wiki; here "add" only means recovering a
+        # deleted page (django-reversion's recover views check add).
+        match = getattr(request, "resolver_match", None)
+        is_recover = match is not None and match.url_name in {
+            "wiki_page_recover",
+            "wiki_page_recoverlist",
+        }
+        return is_recover and super().has_add_permission(request)
 
     @admin.display(boolean=True, description="Redirect")
     def is_redirect(self, page):
         return page.is_redirect
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        # A save here happens inside VersionAdmin's revision (a recover):
-        # give it the per-revision facts that the history lists read.
-        if reversion.is_active():
-            last = RevisionInfo.objects.filter(page_id=obj.pk).order_by("-revision_id").first()
-            reversion.add_meta(
-                RevisionInfo,
-                page=obj,
-                title=obj.title,
-                size=obj.size,
-                size_change=obj.size - (last.size if last else 0),
-            )
-
     def recover_view(self, request, version_id, extra_context=None):
-        response = super().recover_view(request, version_id, extra_context)
-        if request.method == "POST" and response.status_code == 302:
-            version = Version.objects.filter(pk=version_id).first()
-            if version is not None and version.content_type.model_class() is Page:
-                restore_recovered_page(int(version.object_id))
-        return response
+        """Recover a deleted page through the wiki's own service (GET asks,
+        POST recovers). Replaces django-reversion's view, which reverts raw
+        rows: that would skip the page's key, timestamps and link table."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        version = get_object_or_404(
+            Version, pk=version_id, content_type=ContentType.objects.get_for_model(Page)
+        )
+        if request.method == "POST":
+            try:
+                page = recover_page(int(version.object_id), user=request.user)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+                return redirect("admin:wiki_page_changelist")
+            self.message_user(request, f"“{page.title}” is back, with its whole history.")
+            return redirect("admin:wiki_page_change", page.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Recover {version.object_repr}",
+            "version": version,
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/wiki/page/recover_confirm.html", context)
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        """An old version is shown by the wiki's own revision page."""
+        version = get_object_or_404(Version, pk=version_id, object_id=object_id)
+        page = get_object_or_404(Page, pk=object_id)
+        return redirect(f"/wiki/{page.slug}/revisions/{version.revision_id}/")
 
 
 class SiteSettingsForm(forms.ModelForm):

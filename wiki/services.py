@@ -254,23 +254,40 @@ def move_page(
     return page
 
 
-def restore_recovered_page(page_id: int) -> Page | None:
-    """Finish an admin recover (django-reversion restores the rows): point
-    the page at its newest revision, rebuild its link table and bump the link
-    state of pages linking to it. Returns the page, or None if it is absent."""
+def recover_page(page_id: int, *, user: AbstractBaseUser | None = None) -> Page:
+    """Bring back a page deleted in the admin, with the same id, so its whole
+    history (RevisionInfo rows and django-reversion versions, which deletion
+    keeps) is its history again. Its content is its newest revision's (title,
+    body, metadata, cross-links), saved as a new revision "Recovered after
+    deletion"; the link table and the link state of pages linking to it are
+    rebuilt. Read defensively, never with ``Revision.revert()``. Raises
+    ``ValidationError`` when the page exists, has no history, or another page
+    has its title by now."""
+    from wiki.revisions import revision_contents
+
     with transaction.atomic():
-        page = Page.objects.select_for_update().filter(pk=page_id).first()
-        if page is None:
-            return None
-        page.save()  # recomputes the key, which versions do not store
-        info = RevisionInfo.objects.filter(page_id=page.pk).order_by("-revision_id").first()
-        if info is not None:
-            Page.objects.filter(pk=page.pk).update(current_revision_id=info.revision_id)
-            page.current_revision_id = info.revision_id
+        if Page.objects.filter(pk=page_id).exists():
+            raise ValidationError("This page exists; there is nothing to recover.")
+        info = RevisionInfo.objects.filter(page_id=page_id).order_by("-revision_id").first()
+        if info is None:
+            raise ValidationError("This page has no saved revisions to recover.")
+        content = revision_contents(Page(pk=page_id), [info.revision_id])[info.revision_id]
+        title = validate_title(content.title)
+        if Page.objects.filter(key=title_key(title)).exists():
+            raise ValidationError(
+                "Another page is called %(title)s now. Move it away first, then recover.",
+                params={"title": title},
+            )
+        page = Page(pk=page_id, title=title, body=content.body, **content.metadata)
         redirect = parse_redirect(page.body)
         page.redirect_to, page.redirect_fragment = redirect or ("", "")
-        Page.objects.filter(pk=page.pk).update(
-            redirect_to=page.redirect_to, redirect_fragment=page.redirect_fragment
+        _save_revision(
+            page,
+            user=user,
+            summary="Recovered after deletion",
+            date=None,
+            size_change=page.size - info.size,
+            crosslinks=_clean_crosslinks(content.crosslinks),
         )
         _replace_links(page, cached_render(page.body).targets)
         bump_link_versions([page.key])
