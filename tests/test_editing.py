@@ -198,3 +198,20 @@ def test_page_view_hides_edit_link_from_readers(client, make_page):
     html = client.get("/wiki/Interleukin-2/").content.decode()
     assert 'href="/wiki/Interleukin-2/edit/"' not in html
     assert 'href="/wiki/Interleukin-2/history/"' in html
+
+
+@override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1000)
+def test_request_over_upload_limit_is_413_before_the_csrf_check(moderator, make_page):
+    from django.test import Client
+
+    page = make_page("Interleukin-2", "Short.")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(moderator)
+    client.get("/wiki/Interleukin-2/edit/")  # sets the CSRF cookie, as a browser has it
+    response = client.post(
+        "/wiki/Interleukin-2/edit/", edit_data("x" * 5000, page.current_revision_id)
+    )
+    assert response.status_code == 413
+    assert "Too large" in response.content.decode()
+    page.refresh_from_db()
+    assert page.body == "Short."

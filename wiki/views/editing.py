@@ -82,34 +82,40 @@ def page_edit(request, title):
     return _save_edit(request, display_title, page, form, formset)
 
 
+MERGED_NOTE = (
+    "Someone else saved this page while you were editing. Their changes and "
+    "yours did not overlap, so both were merged and saved. Please check the result."
+)
+
+
 def _save_edit(request, title, page, form, formset):
     data = form.cleaned_data
-    crosslinks = crosslinks_from(formset)
     # No base revision means "a new page": if one exists by now, that conflicts.
     base = data["base_revision"] if data["base_revision"] is not None else NEW_PAGE_BASE
-    edit = {"metadata": form.metadata(), "crosslinks": crosslinks}
+    edit = {
+        "user": request.user,
+        "summary": data["summary"],
+        "metadata": form.metadata(),
+        "crosslinks": crosslinks_from(formset),
+    }
     try:
-        result = services.save_page(
-            title, data["body"], user=request.user, summary=data["summary"],
-            base_revision_id=base, **edit,
-        )  # fmt: skip
-        note = "Your changes were saved." if result.changed else "No changes: nothing was saved."
-    except services.EditConflict as conflict:
-        merged = merge_edit(conflict.page, base, data["body"], edit["metadata"], crosslinks)
-        if merged is None:
-            return _conflict(request, title, conflict.page, form, formset)
         try:
-            result = services.save_page(
-                title, merged.body, user=request.user, summary=data["summary"],
-                base_revision_id=conflict.page.current_revision_id,
-                metadata=merged.metadata, crosslinks=merged.crosslinks,
-            )  # fmt: skip
-        except services.EditConflict as again:
-            return _conflict(request, title, again.page, form, formset)
-        note = (
-            "Someone else saved this page while you were editing. Their changes and "
-            "yours did not overlap, so both were merged and saved. Please check the result."
-        )
+            result = services.save_page(title, data["body"], base_revision_id=base, **edit)
+            note = (
+                "Your changes were saved." if result.changed else "No changes: nothing was saved."
+            )
+        except services.EditConflict as conflict:
+            merged = merge_edit(
+                conflict.page, base, data["body"], edit["metadata"], edit["crosslinks"]
+            )
+            if merged is None:
+                raise
+            edit.update(metadata=merged.metadata, crosslinks=merged.crosslinks)
+            current = conflict.page.current_revision_id
+            result = services.save_page(title, merged.body, base_revision_id=current, **edit)
+            note = MERGED_NOTE
+    except services.EditConflict as conflict:
+        return _conflict(request, title, conflict.page, form, formset)
     except ValidationError as error:
         form.add_error(None, error)
         return _render_edit(request, title, page, form, formset, status=400)
