@@ -233,3 +233,16 @@ def test_history_never_deserializes_versions(client, db, django_assert_max_num_q
     with CaptureQueriesContext(connection) as queries:
         client.get("/wiki/Interleukin-2/history/")
     assert not any("reversion_version" in query["sql"] for query in queries.captured_queries)
+
+
+def test_old_revision_shows_its_own_crosslinks(client, make_page):
+    page = make_page(
+        "Interleukin-2", "Text.", crosslinks=[{"kind": "related", "target_title": "Old Link"}]
+    )
+    old_id = page.current_revision_id
+    save_page(
+        "Interleukin-2", "Text.", crosslinks=[{"kind": "related", "target_title": "New Link"}]
+    )
+    html = client.get(f"/wiki/Interleukin-2/revisions/{old_id}/").content.decode()
+    assert 'href="/wiki/Old_Link/"' in html
+    assert "New Link" not in html

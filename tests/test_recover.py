@@ -77,3 +77,15 @@ def test_recover_needs_add_permission(client, make_user, make_page):
     client.force_login(make_user("staffer", staff=True))
     assert client.post(url, {}).status_code == 403
     assert not Page.objects.filter(pk=page.pk).exists()
+
+
+def test_admin_change_form_saves_no_stray_revision(admin_client, make_page):
+    from reversion.models import Revision
+
+    page = make_page("Interleukin-2", "First.")
+    before = Revision.objects.count()
+    response = admin_client.post(f"/admin/wiki/page/{page.pk}/change/", {})
+    assert response.status_code == 302
+    assert Revision.objects.count() == before
+    page.refresh_from_db()
+    assert page.body == "First."

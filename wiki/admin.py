@@ -38,6 +38,20 @@ class PageAdmin(VersionAdmin):
     def is_redirect(self, page):
         return page.is_redirect
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Read-only here: edits go through the wiki, which makes the revision.
+        extra_context = {
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        """Nothing to save: every field is read-only here, and a save would
+        make a django-reversion revision outside the wiki's history."""
+
     def recover_view(self, request, version_id, extra_context=None):
         """Recover a deleted page through the wiki's own service (GET asks,
         POST recovers). Replaces django-reversion's view, which reverts raw

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_safe
 
 from wiki.diff import diff_metadata, diff_texts
 from wiki.forms import RecentChangesForm
-from wiki.models import RevisionInfo
+from wiki.models import CrossLink, RevisionInfo
 from wiki.rendering import render_body
 from wiki.revisions import revision_contents
 from wiki.views.editing import _canonical, page_for_slug
@@ -89,6 +89,7 @@ def page_revision(request, title, revision_id):
         "info": info,
         "content": content,
         "html": render_body(content.body),
+        "crosslinks": [CrossLink(**item) for item in content.crosslinks],
         "next_revision_id": following,
         "is_current": revision_id == page.current_revision_id,
     }
