@@ -25,7 +25,9 @@ def page_for_slug(slug: str) -> Page:
     return get_object_or_404(Page, key=title_key(slug_to_title(slug)))
 
 
-def _canonical(request, page: Page, slug: str):
+def canonical_redirect(request, page: Page, slug: str):
+    """On GET, a permanent redirect to the same URL spelled with the page's
+    canonical slug when ``slug`` differs (letter case, spaces); else None."""
     if request.method == "GET" and slug != page.slug:
         url = request.path.replace(f"/wiki/{slug}/", f"/wiki/{page.slug}/", 1)
         return HttpResponsePermanentRedirect(url)
@@ -63,7 +65,7 @@ def page_edit(request, title):
     page = Page.objects.with_title(wanted).select_related("current_revision").first()
     if page is None and not request.user.has_perm("wiki.add_page"):
         raise PermissionDenied("You do not have permission to create pages.")
-    if page is not None and (response := _canonical(request, page, title)):
+    if page is not None and (response := canonical_redirect(request, page, title)):
         return response
     display_title = page.title if page else wanted
     if request.method == "GET":
@@ -156,7 +158,7 @@ def page_revert(request, title, revision_id):
     )
     if info is None:
         raise Http404("No such revision of this page.")
-    if response := _canonical(request, page, title):
+    if response := canonical_redirect(request, page, title):
         return response
     if request.method == "GET":
         content = revision_content(page, revision_id)
@@ -177,7 +179,7 @@ def page_revert(request, title, revision_id):
 def page_move(request, title):
     """Rename a page, leaving a redirect at the old title."""
     page = page_for_slug(title)
-    if response := _canonical(request, page, title):
+    if response := canonical_redirect(request, page, title):
         return response
     form = MoveForm(request.POST or None, initial={"new_title": page.title})
     status = 200

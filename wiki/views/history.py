@@ -17,7 +17,7 @@ from wiki.forms import RecentChangesForm
 from wiki.models import CrossLink, RevisionInfo
 from wiki.rendering import render_body
 from wiki.revisions import revision_contents
-from wiki.views.editing import _canonical, page_for_slug
+from wiki.views.editing import canonical_redirect, page_for_slug
 
 HISTORY_PER_PAGE = 50
 
@@ -58,7 +58,7 @@ def page_history(request, title):
     """A page's revisions, newest first, 50 a page. ``?from=&to=`` (the
     compare form) redirects to the diff of those two revisions."""
     page = page_for_slug(title)
-    if response := _canonical(request, page, title):
+    if response := canonical_redirect(request, page, title):
         return response
     from_id, to_id = _int_or_none(request.GET.get("from")), _int_or_none(request.GET.get("to"))
     if from_id and to_id:
@@ -75,7 +75,7 @@ def page_revision(request, title, revision_id):
     """One old revision, rendered through the same sanitizing pipeline."""
     page = page_for_slug(title)
     info = _revision_of(page, revision_id)
-    if response := _canonical(request, page, title):
+    if response := canonical_redirect(request, page, title):
         return response
     content = revision_contents(page, [revision_id])[revision_id]
     following = (
@@ -101,7 +101,7 @@ def page_diff(request, title, from_id, to_id):
     """What changed between two revisions of a page: text and metadata."""
     page = page_for_slug(title)
     old_info, new_info = _revision_of(page, from_id), _revision_of(page, to_id)
-    if response := _canonical(request, page, title):
+    if response := canonical_redirect(request, page, title):
         return response
     contents = revision_contents(page, [from_id, to_id])
     old, new = contents[from_id], contents[to_id]
