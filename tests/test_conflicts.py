@@ -151,3 +151,16 @@ def test_two_concurrent_saves_yield_one_revision_and_one_conflict(make_user):
     assert f"Second paragraph by {winner}." in page.body
     assert f"Second paragraph by {loser}." in statuses[loser][1]
     assert RevisionInfo.objects.filter(page=page).count() == 2
+
+
+def test_merge_never_applies_a_change_at_a_lookalike_place():
+    # Near-identical lines, and the other edit shifted them all: a fuzzy
+    # patch could land on the wrong line, so the merge must refuse instead.
+    lines = [f"Line {number} about the dose." for number in range(400)]
+    base = "\n".join(lines)
+    theirs = "\n".join([f"New line {number} at the top." for number in range(40)] + lines)
+    yours_lines = list(lines)
+    yours_lines[200] += " (checked)"
+    merged = merge_texts(base, theirs, "\n".join(yours_lines))
+    if merged is not None:
+        assert "Line 200 about the dose. (checked)" in merged.splitlines()

@@ -73,3 +73,13 @@ def test_contributions_list_one_users_edits(client, make_user):
 
 def test_contributions_of_unknown_user_is_404(client, db):
     assert client.get("/contributions/nobody/").status_code == 404
+
+
+def test_feed_entries_link_to_their_diff(client, make_page):
+    make_page("Alpha", "one")
+    save_page("Alpha", "two", summary="second")
+    first, second = RevisionInfo.objects.order_by("revision_id").values_list(
+        "revision_id", flat=True
+    )
+    body = client.get("/recent-changes/feed/").content.decode()
+    assert f"/wiki/Alpha/diff/{first}/{second}/" in body

@@ -27,6 +27,13 @@ DIFF_TIMEOUT_SECONDS = 1.0
 CONTEXT_LINES = 2
 # A merge patch must match the newer text this closely to apply (0 = exactly).
 MERGE_MATCH_THRESHOLD = 0.2
+# How far (in characters) from its old place a patch's context is looked for:
+# each patch searches only about MATCH_THRESHOLD x this around it, which keeps
+# patch_apply fast on large pages. Text moved further counts as a conflict.
+MERGE_MATCH_DISTANCE = 20_000
+# An edit that rewrites more places than this is not merged (409 instead):
+# applying thousands of fuzzy patches would hold the request too long.
+MERGE_MAX_PATCHES = 500
 # Seconds one diff may spend marking words inside changed lines; past it the
 # remaining changed lines are marked whole (only a near-total rewrite of a
 # very large page gets there).
@@ -256,9 +263,10 @@ def merge_texts(base: str, theirs: str, yours: str) -> str | None:
         return yours
     differ = _differ()
     differ.Match_Threshold = MERGE_MATCH_THRESHOLD
-    # Text moved far by the other edit still counts as found.
-    differ.Match_Distance = max(1000, len(theirs))
+    differ.Match_Distance = MERGE_MATCH_DISTANCE
     patches = differ.patch_make(base, yours)
+    if len(patches) > MERGE_MAX_PATCHES:
+        return None
     merged, applied = differ.patch_apply(patches, theirs)
     if not all(applied):
         return None
