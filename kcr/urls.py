@@ -10,3 +10,4 @@ urlpatterns = [
 ]
 
 handler404 = "wiki.views.reading.not_found"
+handler400 = "wiki.views.errors.bad_request"

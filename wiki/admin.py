@@ -4,17 +4,19 @@ import datetime
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.core.exceptions import PermissionDenied
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from reversion.admin import VersionAdmin
+from reversion.models import Version
 
 from wiki.context_processors import forget_disclaimer
 from wiki.feedback import countries_enabled, page_statistics
 from wiki.models import Page, PageFeedback, SiteSettings
-from wiki.services import delete_page
+from wiki.services import delete_page, recover_page
 
 
 @admin.register(Page)
@@ -29,14 +31,15 @@ class PageAdmin(VersionAdmin):
     readonly_fields = ["title", "body", "article_date", "source_url", "source_name", "redirect_to"]
     fields = readonly_fields
 
-    def add_view(self, request, form_url="", extra_context=None):
-        # New pages are written in the wiki, where saving makes the revision,
-        # the link table and the render state; the admin keeps django-
-        # reversion's add permission only because its recover view needs it.
-        messages.info(
-            request, "Create a page by opening its address in the wiki: /wiki/Title/edit/"
-        )
-        return redirect("admin:wiki_page_changelist")
+    def has_add_permission(self, request):
+        # Pages are created in the wiki; here "add" only means recovering a
+        # deleted page (django-reversion's recover views check add).
+        match = getattr(request, "resolver_match", None)
+        is_recover = match is not None and match.url_name in {
+            "wiki_page_recover",
+            "wiki_page_recoverlist",
+        }
+        return is_recover and super().has_add_permission(request)
 
     @admin.display(boolean=True, description="Redirect")
     def is_redirect(self, page):
@@ -49,6 +52,52 @@ class PageAdmin(VersionAdmin):
     def delete_queryset(self, request, queryset):
         for page in queryset:
             delete_page(page, request.user)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Read-only here: edits go through the wiki, which makes the revision.
+        extra_context = {
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        """Nothing to save: every field is read-only here, and a save would
+        make a django-reversion revision outside the wiki's history."""
+
+    def recover_view(self, request, version_id, extra_context=None):
+        """Recover a deleted page through the wiki's own service (GET asks,
+        POST recovers). Replaces django-reversion's view, which reverts raw
+        rows: that would skip the page's key, timestamps and link table."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        version = get_object_or_404(
+            Version, pk=version_id, content_type=ContentType.objects.get_for_model(Page)
+        )
+        if request.method == "POST":
+            try:
+                page = recover_page(int(version.object_id), user=request.user)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+                return redirect("admin:wiki_page_changelist")
+            self.message_user(request, f"“{page.title}” is back, with its whole history.")
+            return redirect("admin:wiki_page_change", page.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Recover {version.object_repr}",
+            "version": version,
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/wiki/page/recover_confirm.html", context)
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        """An old version is shown by the wiki's own revision page."""
+        version = get_object_or_404(Version, pk=version_id, object_id=object_id)
+        page = get_object_or_404(Page, pk=object_id)
+        return redirect(f"/wiki/{page.slug}/revisions/{version.revision_id}/")
 
 
 EMPTY_DISCLAIMER = "The medical disclaimer cannot be empty: every page must carry it."

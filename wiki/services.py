@@ -13,11 +13,15 @@ from dataclasses import dataclass
 
 import reversion
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.contenttypes.models import ContentType
+from django.core import serializers
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, router, transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
-from reversion.models import Revision
+from reversion.models import Revision, Version
+from reversion.revisions import _get_options as _reversion_options
 
 from wiki.models import CrossLink, Link, Page, RevisionInfo, Vote
 from wiki.rendering import cached_render, parse_redirect
@@ -318,3 +322,232 @@ def record_vote(page: Page, is_useful: bool, *, voter_key: str) -> tuple[Vote, b
             vote.revision_id = revision_id
             vote.save(update_fields=["is_useful", "revision", "updated_at"])
     return vote, created
+
+
+def revert_page(
+    page: Page, revision_id: int, *, user: AbstractBaseUser | None = None
+) -> SaveResult:
+    """Make revision ``revision_id`` of ``page`` current again, as a new
+    revision (nothing is rewritten or deleted) whose body, metadata and
+    cross-links equal that revision's, keeping the page's current title.
+    Summary: "Reverted to revision <id> of DATE by USER". Raises
+    ``Page.DoesNotExist`` when the id is not a revision of this page, and
+    ``ValidationError`` as ``save_page`` does. Returns ``changed=False`` when
+    the page already holds that content."""
+    from wiki.revisions import revision_content
+
+    info = (
+        RevisionInfo.objects.select_related("revision", "revision__user")
+        .filter(page_id=page.pk, revision_id=revision_id)
+        .first()
+    )
+    content = revision_content(page, revision_id) if info else None
+    if content is None:
+        raise Page.DoesNotExist(f"{revision_id} is not a revision of {page.title}")
+    author = info.revision.user.get_username() if info.revision.user else "an unknown user"
+    date = info.revision.date_created.strftime("%Y-%m-%d %H:%M UTC")
+    return save_page(
+        page.title,
+        content.body,
+        user=user,
+        summary=f"Reverted to revision {revision_id} of {date} by {author}",
+        metadata=content.metadata,
+        crosslinks=content.crosslinks,
+    )
+
+
+def move_page(
+    page: Page, new_title: str, *, user: AbstractBaseUser | None = None, summary: str = ""
+) -> Page:
+    """Rename ``page`` to ``new_title`` as a new revision; its history moves
+    with it (same row). The old title becomes a redirect page to the new one
+    (unless only the letter case changed). Moving onto an existing page is
+    refused with ``ValidationError`` unless that page is only a redirect to
+    this one, which is then deleted (its revisions stay, recoverable in the
+    admin). Bumps the link state of pages linking to either title."""
+    new_title = validate_title(new_title)
+    old_title = page.title
+    reason = f"Moved [[{old_title}]] to [[{new_title}]]"
+    if summary.strip():
+        reason += f": {summary.strip()}"
+    with transaction.atomic():
+        page = Page.objects.select_for_update().get(pk=page.pk)
+        if new_title == page.title:
+            raise ValidationError("The new title is the same as the current one.")
+        occupant = Page.objects.select_for_update().filter(key=title_key(new_title)).first()
+        if occupant is not None and occupant.pk != page.pk:
+            if title_key(occupant.redirect_to) != page.key or not occupant.is_redirect:
+                raise ValidationError(
+                    "A page called %(title)s already exists. Choose another title, "
+                    "or rename that page first.",
+                    params={"title": occupant.title},
+                )
+            occupant.delete()
+        old_key = page.key
+        page.title = new_title
+        _save_revision(page, user=user, summary=reason, date=None, size_change=0, crosslinks=None)
+        if old_key != page.key:
+            save_page(old_title, f"#REDIRECT [[{new_title}]]", user=user, summary=reason)
+        bump_link_versions({old_key, page.key})
+    return page
+
+
+def recover_page(page_id: int, *, user: AbstractBaseUser | None = None) -> Page:
+    """Bring back a page deleted in the admin, with the same id, so its whole
+    history (RevisionInfo rows and django-reversion versions, which deletion
+    keeps) is its history again. Its content is its newest revision's (title,
+    body, metadata, cross-links), saved as a new revision "Recovered after
+    deletion"; the link table and the link state of pages linking to it are
+    rebuilt. Read defensively, never with ``Revision.revert()``. Raises
+    ``ValidationError`` when the page exists, has no history, or another page
+    has its title by now."""
+    from wiki.revisions import revision_contents
+
+    with transaction.atomic():
+        if Page.objects.filter(pk=page_id).exists():
+            raise ValidationError("This page exists; there is nothing to recover.")
+        info = RevisionInfo.objects.filter(page_id=page_id).order_by("-revision_id").first()
+        if info is None:
+            raise ValidationError("This page has no saved revisions to recover.")
+        content = revision_contents(Page(pk=page_id), [info.revision_id])[info.revision_id]
+        title = validate_title(content.title)
+        if Page.objects.filter(key=title_key(title)).exists():
+            raise ValidationError(
+                "Another page is called %(title)s now. Move it away first, then recover.",
+                params={"title": title},
+            )
+        page = Page(pk=page_id, title=title, body=content.body, **content.metadata)
+        redirect = parse_redirect(page.body)
+        page.redirect_to, page.redirect_fragment = redirect or ("", "")
+        _save_revision(
+            page,
+            user=user,
+            summary="Recovered after deletion",
+            date=None,
+            size_change=page.size - info.size,
+            crosslinks=_clean_crosslinks(content.crosslinks),
+        )
+        _replace_links(page, cached_render(page.body).targets)
+        bump_link_versions([page.key])
+    return page
+
+
+def import_page_history(
+    title: str, revisions: list[dict], *, users: dict[str, AbstractBaseUser]
+) -> Page | None:
+    """Create page ``title`` with ``revisions`` (oldest first; each a dict
+    with body and optional summary, author, date (aware datetime), metadata
+    (changes from the previous revision) and crosslinks (None keeps the
+    previous ones)) as real django-reversion revisions, each with its Version
+    rows and RevisionInfo, dated as given.
+
+    The batched equivalent of calling ``save_page`` once per revision: the
+    rows of all revisions are written with a few bulk inserts, and the body is
+    rendered and the link table built once, for the last revision. Cross-link
+    rows of earlier revisions are created and then deleted, as editing would
+    have done, so every version names a row that once existed. Returns None
+    (and writes nothing) when a page with this title already exists."""
+    title = validate_title(title)
+    states = []
+    metadata: dict = {"article_date": None, "source_url": "", "source_name": ""}
+    crosslinks: list[tuple] = []
+    for item in revisions:
+        metadata.update(
+            {
+                name: value
+                for name, value in (item.get("metadata") or {}).items()
+                if name in METADATA_FIELDS
+            }
+        )
+        if item.get("crosslinks") is not None:
+            crosslinks = _clean_crosslinks(item["crosslinks"])
+        states.append((item, dict(metadata), list(crosslinks)))
+    with transaction.atomic():
+        if Page.objects.filter(key=title_key(title)).exists():
+            return None
+        page = Page(title=title)
+        _apply_state(page, states[-1])
+        page.save()
+        link_rows = _import_crosslink_rows(page, states)
+        revision_rows = Revision.objects.bulk_create(
+            Revision(
+                date_created=item.get("date") or timezone.now(),
+                user=users.get(item.get("author") or ""),
+                comment=(item.get("summary") or "")[:2000],
+            )
+            for item, _, _ in states
+        )
+        versions, infos = [], []
+        snapshot = Page(pk=page.pk, title=title)
+        previous_size = 0
+        for revision, state in zip(revision_rows, states, strict=True):
+            _apply_state(snapshot, state)
+            snapshot.__dict__.pop("size", None)
+            versions.append(_version(revision, snapshot, snapshot.pk))
+            for position, link in enumerate(state[2]):
+                row = link_rows[(position, link)]
+                versions.append(_version(revision, row, row.pk))
+            infos.append(
+                RevisionInfo(
+                    revision=revision,
+                    page=page,
+                    title=title,
+                    size=snapshot.size,
+                    size_change=snapshot.size - previous_size,
+                )
+            )
+            previous_size = snapshot.size
+        Version.objects.bulk_create(versions)
+        RevisionInfo.objects.bulk_create(infos)
+        final_links = {(position, link) for position, link in enumerate(states[-1][2])}
+        CrossLink.objects.filter(page=page).exclude(
+            pk__in=[link_rows[key].pk for key in final_links]
+        ).delete()
+        Page.objects.filter(pk=page.pk).update(current_revision=revision_rows[-1])
+        page.current_revision = revision_rows[-1]
+        _replace_links(page, cached_render(page.body).targets)
+        bump_link_versions([page.key])
+    return page
+
+
+def _apply_state(page: Page, state: tuple) -> None:
+    item, metadata, _ = state
+    page.body = item["body"]
+    for name, value in metadata.items():
+        setattr(page, name, value)
+    redirect = parse_redirect(page.body)
+    page.redirect_to, page.redirect_fragment = redirect or ("", "")
+
+
+def _import_crosslink_rows(page: Page, states: list[tuple]) -> dict[tuple, CrossLink]:
+    """One CrossLink row for every (position, cross-link) the history holds."""
+    wanted = {(position, link) for _, _, links in states for position, link in enumerate(links)}
+    keys = sorted(wanted, key=repr)
+    rows = CrossLink.objects.bulk_create(
+        CrossLink(
+            page=page,
+            kind=kind,
+            target_title=target,
+            note_date=note_date,
+            label=label,
+            position=position,
+        )
+        for position, (kind, target, note_date, label) in keys
+    )
+    return dict(zip(keys, rows, strict=True))
+
+
+def _version(revision: Revision, obj, object_id) -> Version:
+    # The same serialization django-reversion's own add_to_revision makes
+    # (its registration options: fields, format), so the history of an
+    # imported page reads exactly like the history of an edited one.
+    options = _reversion_options(type(obj))
+    return Version(
+        revision=revision,
+        content_type=ContentType.objects.get_for_model(type(obj)),
+        object_id=str(object_id),
+        db=router.db_for_write(type(obj)),
+        format=options.format,
+        serialized_data=serializers.serialize(options.format, (obj,), fields=options.fields),
+        object_repr=str(obj),
+    )

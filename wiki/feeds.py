@@ -1,0 +1,42 @@
+"""The Atom feed of recent changes."""
+
+from django.contrib.syndication.views import Feed
+from django.utils.feedgenerator import Atom1Feed
+
+from wiki.views.history import recent_revisions
+
+FEED_DAYS = 30
+FEED_ITEMS = 50
+
+
+class RecentChangesFeed(Feed):
+    feed_type = Atom1Feed
+    title = "KCR Wiki: recent changes"
+    link = "/recent-changes/"
+    subtitle = "The latest edits to KCR Wiki pages."
+
+    def items(self):
+        return recent_revisions(FEED_DAYS, FEED_ITEMS)
+
+    def item_title(self, info):
+        summary = info.revision.comment or "no summary"
+        return f"{info.page.title}: {summary}"
+
+    def item_description(self, info):
+        author = info.revision.user.get_username() if info.revision.user else "unknown"
+        return f"Edited by {author}. Size {info.size} bytes ({info.size_change:+d})."
+
+    def item_link(self, info):
+        base = f"/wiki/{info.page.slug}/"
+        if info.previous_revision_id:
+            return f"{base}diff/{info.previous_revision_id}/{info.revision_id}/"
+        return f"{base}revisions/{info.revision_id}/"
+
+    def item_pubdate(self, info):
+        return info.revision.date_created
+
+    def item_updateddate(self, info):
+        return info.revision.date_created
+
+    def item_author_name(self, info):
+        return info.revision.user.get_username() if info.revision.user else None

@@ -1,0 +1,107 @@
+"""Forms: validation only, no saving (the views call wiki.services)."""
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+
+from wiki.models import CrossLink
+from wiki.titles import MAX_TITLE_LENGTH, validate_title
+
+
+class EditForm(forms.Form):
+    """The edit form: markdown body, edit summary, the revision the edit
+    started from, and the page's metadata."""
+
+    body = forms.CharField(
+        label="Page text (markdown)",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 25, "cols": 80, "spellcheck": "true"}),
+        help_text="Link to another page with [[Title]] or [[Title|words to show]].",
+    )
+    summary = forms.CharField(
+        label="Edit summary",
+        required=False,
+        max_length=500,
+        help_text="Briefly describe what you changed and why.",
+    )
+    base_revision = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    article_date = forms.DateField(
+        label="Article date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="Only for articles: the date the article was published.",
+    )
+    source_url = forms.URLField(
+        label="Source address", required=False, max_length=500, assume_scheme="https"
+    )
+    source_name = forms.CharField(label="Source name", required=False, max_length=255)
+
+    def clean_body(self):
+        body = self.cleaned_data["body"].replace("\r\n", "\n")
+        limit = settings.WIKI_MAX_BODY_BYTES
+        size = len(body.encode("utf-8"))
+        if size > limit:
+            raise ValidationError(
+                "The page text is %(size)s; the most a page may hold is %(limit)s. "
+                "Split it into several pages.",
+                params={"size": filesizeformat(size), "limit": filesizeformat(limit)},
+                code="too_large",
+            )
+        return body
+
+    def metadata(self) -> dict:
+        return {
+            name: self.cleaned_data[name] for name in ("article_date", "source_url", "source_name")
+        }
+
+
+class CrossLinkForm(forms.Form):
+    """One "Related pages" entry or dated "see separate page" note."""
+
+    kind = forms.ChoiceField(
+        label="Kind", choices=CrossLink.KIND_CHOICES, initial=CrossLink.RELATED
+    )
+    target_title = forms.CharField(label="Page title", max_length=MAX_TITLE_LENGTH)
+    note_date = forms.DateField(
+        label="Note date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    label = forms.CharField(label="Label", required=False, max_length=255)
+    # The save service validates the target title (as it does for every
+    # caller); its ValidationError comes back to this form as an error.
+
+
+CrossLinkFormSet = forms.formset_factory(CrossLinkForm, extra=2, can_delete=True, max_num=50)
+
+
+def crosslinks_from(formset) -> list[dict]:
+    """The cross-links a valid formset describes, in order, skipping empty
+    and deleted rows."""
+    return [
+        {name: form.cleaned_data[name] for name in ("kind", "target_title", "note_date", "label")}
+        for form in formset.forms
+        if form.has_changed() and form.cleaned_data and not form.cleaned_data.get("DELETE")
+    ]
+
+
+class MoveForm(forms.Form):
+    new_title = forms.CharField(label="New title", max_length=MAX_TITLE_LENGTH)
+    summary = forms.CharField(label="Reason", required=False, max_length=500)
+
+    def clean_new_title(self):
+        return validate_title(self.cleaned_data["new_title"])
+
+
+class RecentChangesForm(forms.Form):
+    DAY_CHOICES = [(1, "1 day"), (3, "3 days"), (7, "7 days"), (30, "30 days"), (90, "90 days")]
+    LIMIT_CHOICES = [(50, "50"), (100, "100"), (250, "250"), (500, "500")]
+
+    days = forms.TypedChoiceField(
+        label="Days", choices=DAY_CHOICES, coerce=int, required=False, empty_value=30
+    )
+    limit = forms.TypedChoiceField(
+        label="Show", choices=LIMIT_CHOICES, coerce=int, required=False, empty_value=50
+    )

@@ -1,0 +1,24 @@
+"""Permission checks for the moderator views."""
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+
+
+def permission_required(*perms):
+    """Anonymous users are sent to log in; logged-in users without every one
+    of ``perms`` get the 403 page."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not request.user.has_perms(perms):
+                raise PermissionDenied("You do not have permission to change pages.")
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,199 @@
+"""Moderator views that write: edit (and create), revert, move."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponsePermanentRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from wiki import services
+from wiki.diff import diff_metadata, diff_texts
+from wiki.forms import CrossLinkFormSet, EditForm, MoveForm, crosslinks_from
+from wiki.models import Page, RevisionInfo
+from wiki.rendering import render_body
+from wiki.revisions import current_content, merge_edit, revision_content
+from wiki.titles import slug_to_title, title_key, validate_title
+from wiki.views.access import permission_required
+
+CROSSLINK_PREFIX = "crosslinks"
+# base_revision of a form that creates a page: any existing page conflicts.
+NEW_PAGE_BASE = 0
+
+
+def page_for_slug(slug: str) -> Page:
+    """The page a URL names (any spelling of its title), or 404."""
+    return get_object_or_404(Page, key=title_key(slug_to_title(slug)))
+
+
+def canonical_redirect(request, page: Page, slug: str):
+    """On GET, a permanent redirect to the same URL spelled with the page's
+    canonical slug when ``slug`` differs (letter case, spaces); else None."""
+    if request.method == "GET" and slug != page.slug:
+        url = request.path.replace(f"/wiki/{slug}/", f"/wiki/{page.slug}/", 1)
+        return HttpResponsePermanentRedirect(url)
+    return None
+
+
+def _edit_form_initial(page: Page | None) -> tuple[EditForm, object]:
+    if page is None:
+        return EditForm(initial={"base_revision": NEW_PAGE_BASE}), CrossLinkFormSet(
+            prefix=CROSSLINK_PREFIX
+        )
+    content = current_content(page)
+    form = EditForm(
+        initial={"body": page.body, "base_revision": page.current_revision_id, **content.metadata}
+    )
+    formset = CrossLinkFormSet(prefix=CROSSLINK_PREFIX, initial=content.crosslinks)
+    return form, formset
+
+
+def _render_edit(request, title, page, form, formset, *, status=200, **extra):
+    context = {"title": title, "page": page, "form": form, "formset": formset, **extra}
+    template = "wiki/edit_conflict.html" if status == 409 else "wiki/page_edit.html"
+    return render(request, template, context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("wiki.change_page")
+def page_edit(request, title):
+    """Edit a page, or create it when it does not exist (GET shows the form;
+    POST previews, shows changes or saves)."""
+    try:
+        wanted = validate_title(slug_to_title(title))
+    except ValidationError as error:
+        return render(request, "wiki/bad_title.html", {"errors": error.messages}, status=400)
+    page = Page.objects.with_title(wanted).select_related("current_revision").first()
+    if page is None and not request.user.has_perm("wiki.add_page"):
+        raise PermissionDenied("You do not have permission to create pages.")
+    if page is not None and (response := canonical_redirect(request, page, title)):
+        return response
+    display_title = page.title if page else wanted
+    if request.method == "GET":
+        form, formset = _edit_form_initial(page)
+        return _render_edit(request, display_title, page, form, formset)
+    form = EditForm(request.POST)
+    formset = CrossLinkFormSet(request.POST, prefix=CROSSLINK_PREFIX)
+    if not (form.is_valid() and formset.is_valid()):
+        return _render_edit(request, display_title, page, form, formset, status=400)
+    if "preview" in request.POST:
+        preview = render_body(form.cleaned_data["body"])
+        return _render_edit(request, display_title, page, form, formset, preview=preview)
+    if "show_changes" in request.POST:
+        changes = diff_texts(page.body if page else "", form.cleaned_data["body"])
+        return _render_edit(request, display_title, page, form, formset, changes=changes)
+    return _save_edit(request, display_title, page, form, formset)
+
+
+MERGED_NOTE = (
+    "Someone else saved this page while you were editing. Their changes and "
+    "yours did not overlap, so both were merged and saved. Please check the result."
+)
+
+
+def _save_edit(request, title, page, form, formset):
+    data = form.cleaned_data
+    # No base revision means "a new page": if one exists by now, that conflicts.
+    base = data["base_revision"] if data["base_revision"] is not None else NEW_PAGE_BASE
+    edit = {
+        "user": request.user,
+        "summary": data["summary"],
+        "metadata": form.metadata(),
+        "crosslinks": crosslinks_from(formset),
+    }
+    try:
+        try:
+            result = services.save_page(title, data["body"], base_revision_id=base, **edit)
+            note = (
+                "Your changes were saved." if result.changed else "No changes: nothing was saved."
+            )
+        except services.EditConflict as conflict:
+            merged = merge_edit(
+                conflict.page, base, data["body"], edit["metadata"], edit["crosslinks"]
+            )
+            if merged is None:
+                raise
+            edit.update(metadata=merged.metadata, crosslinks=merged.crosslinks)
+            current = conflict.page.current_revision_id
+            result = services.save_page(title, merged.body, base_revision_id=current, **edit)
+            note = MERGED_NOTE
+    except services.EditConflict as conflict:
+        return _conflict(request, title, conflict.page, form, formset)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _render_edit(request, title, page, form, formset, status=400)
+    messages.success(request, note)
+    url = result.page.get_absolute_url()
+    return redirect(url + "?redirect=no" if result.page.is_redirect else url)
+
+
+def _conflict(request, title, page, form, formset):
+    """409: keep the moderator's text in the form, now based on the current
+    revision, and show what was saved in the meantime."""
+    page.refresh_from_db()
+    data = dict(form.data.items())
+    data["base_revision"] = page.current_revision_id
+    form = EditForm(data)
+    form.is_valid()
+    theirs = current_content(page)
+    changes = diff_texts(page.body, form.cleaned_data.get("body", ""))
+    metadata_changes = diff_metadata(
+        {**theirs.metadata, "crosslinks": theirs.crosslinks},
+        {**form.metadata(), "crosslinks": crosslinks_from(formset)},
+    )
+    return _render_edit(
+        request, title, page, form, formset, status=409,
+        changes=changes, metadata_changes=metadata_changes, is_conflict=True,
+    )  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("wiki.change_page", "wiki.revert_page")
+def page_revert(request, title, revision_id):
+    """GET: confirm reverting to revision ``revision_id``; POST: do it."""
+    page = page_for_slug(title)
+    info = (
+        RevisionInfo.objects.select_related("revision__user")
+        .filter(page_id=page.pk, revision_id=revision_id)
+        .first()
+    )
+    if info is None:
+        raise Http404("No such revision of this page.")
+    if response := canonical_redirect(request, page, title):
+        return response
+    if request.method == "GET":
+        content = revision_content(page, revision_id)
+        changes = diff_texts(page.body, content.body)
+        return render(
+            request, "wiki/page_revert.html", {"page": page, "info": info, "changes": changes}
+        )
+    result = services.revert_page(page, revision_id, user=request.user)
+    if result.changed:
+        messages.success(request, f"The page is back to revision {revision_id}.")
+    else:
+        messages.info(request, f"The page already matches revision {revision_id}.")
+    return redirect(f"/wiki/{page.slug}/history/")
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("wiki.change_page", "wiki.move_page")
+def page_move(request, title):
+    """Rename a page, leaving a redirect at the old title."""
+    page = page_for_slug(title)
+    if response := canonical_redirect(request, page, title):
+        return response
+    form = MoveForm(request.POST or None, initial={"new_title": page.title})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                moved = services.move_page(
+                    page, form.cleaned_data["new_title"], user=request.user,
+                    summary=form.cleaned_data["summary"],
+                )  # fmt: skip
+            except ValidationError as error:
+                form.add_error("new_title", error)
+            else:
+                messages.success(request, f"The page is now called “{moved.title}”.")
+                return redirect(moved.get_absolute_url())
+        status = 400
+    return render(request, "wiki/page_move.html", {"page": page, "form": form}, status=status)
