@@ -55,7 +55,7 @@ serve: install $(SECRET_FILE)
 		--access-logfile - --max-requests 5000 --max-requests-jitter 500
 
 test: install
-	DJANGO_SECRET_KEY="test-only-not-secret" $(BIN)/python -m pytest $(ARGS)
+	DJANGO_SECRET_KEY="test-only-not-secret" DJANGO_HTTPS=0 $(BIN)/python -m pytest $(ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import F
 from reversion.models import Revision
 
+from wiki import search
 from wiki.models import CrossLink, Link, Page, RevisionInfo
 from wiki.rendering import cached_render, parse_redirect
 from wiki.titles import title_key, validate_title
@@ -105,6 +106,7 @@ def save_page(
         )
         rendered = cached_render(body)
         _replace_links(page, rendered.targets)
+        search.index_page(page)
         if created:
             bump_link_versions([page.key])
     return SaveResult(page=page, revision=revision, created=created, changed=True)

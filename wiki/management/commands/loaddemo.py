@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from wiki.demo import PAGES
+from wiki.demo import ARTICLE_METADATA, ARTICLE_PAGES, PAGES
 from wiki.services import save_page
 
 
@@ -9,7 +9,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         written = 0
-        for title, body in PAGES:
-            result = save_page(title, body, summary="Demo content")
+        for title, body in PAGES + ARTICLE_PAGES:
+            metadata = ARTICLE_METADATA.get(title)
+            result = save_page(title, body, summary="Demo content", metadata=metadata)
             written += result.changed
-        self.stdout.write(f"Demo pages: {len(PAGES)} in all, {written} written.")
+        self.stdout.write(f"Demo pages: {len(PAGES + ARTICLE_PAGES)} in all, {written} written.")
