@@ -64,3 +64,9 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Search latency on 10,000 generated pages (PAGES=... to change) in a separate
+# bench database: <name>_bench beside DATABASE_URL's, or var/bench_search.sqlite3.
+.PHONY: bench-search
+bench-search: install
+	DJANGO_SECRET_KEY="bench-only-not-secret" DJANGO_HTTPS=0 $(BIN)/python bench/search_bench.py

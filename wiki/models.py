@@ -8,7 +8,7 @@ it never makes a revision.
 
 import reversion
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVectorField
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -16,6 +16,9 @@ from reversion.models import Revision
 
 from wiki import plaintext
 from wiki.titles import MAX_TITLE_LENGTH, title_key, title_to_slug
+
+# PostgreSQL's text-search configuration for every search vector and query.
+SEARCH_CONFIG = "english"
 
 DEFAULT_DISCLAIMER = (
     "The information on this site is for general education only. It is not "
@@ -103,8 +106,14 @@ class Page(models.Model):
             ("move_page", "Can move (rename) a page"),
             ("revert_page", "Can revert a page to an earlier revision"),
         ]
-        # Created on PostgreSQL only (see migration 0003_search).
-        indexes = [GinIndex(fields=["search_vector"], name="wiki_page_search_gin")]
+        # Created on PostgreSQL only (see migration 0003_search): the text
+        # search, and the titles alone (title matches rank first).
+        indexes = [
+            GinIndex(fields=["search_vector"], name="wiki_page_search_gin"),
+            GinIndex(
+                SearchVector("title", config=SEARCH_CONFIG), name="wiki_page_title_search_gin"
+            ),
+        ]
 
     def __str__(self):
         return self.title

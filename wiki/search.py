@@ -8,16 +8,17 @@ title finds the redirect's target, so "Proleukin" finds Interleukin-2.
 - PostgreSQL: ``Page.search_vector`` (title at weight A, text at weight B, the
   ``english`` configuration) with a GIN index, queried with
   ``plainto_tsquery`` and ranked with ``ts_rank``.
-- SQLite: an FTS5 table ``wiki_page_fts(title, body)`` whose rowid is the page
-  id, with the porter stemmer, ranked with ``bm25`` (a title word weighs ten
-  text words). Django has no API for FTS5: its raw SQL lives here only.
+- SQLite: an FTS5 table ``wiki_page_fts(title, body, redirect_title)`` whose
+  rowid is the page id, with the porter stemmer, ranked with ``bm25`` (a title
+  word weighs ten text words). Django has no API for FTS5: its raw SQL lives
+  here only.
 
 Both indexes are written by ``index_page`` on every save (``save_page`` calls
 it inside its transaction), emptied by ``remove_page`` when a page is deleted,
 and rebuilt by ``manage.py rebuildsearch``.
 
 Ranking: title matches first (every query word is in the page's title, or in
-the title of a redirect to it), then relevance, then title. A query is reduced
+the title of a redirect to it), then relevance. A query is reduced
 to its words before it reaches either engine, so quotes, SQL metacharacters
 and search operators are only ever searched for as text.
 """
@@ -28,13 +29,12 @@ import json
 import re
 from dataclasses import dataclass
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
     ExpressionWrapper,
     F,
-    Func,
     OuterRef,
     Q,
     QuerySet,
@@ -45,7 +45,7 @@ from django.db.models.expressions import RawSQL
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from wiki.models import Link, Page
+from wiki.models import SEARCH_CONFIG, Link, Page
 from wiki.plaintext import plain_text
 
 # A query is cut to this many words, each to this many characters: enough for
@@ -59,7 +59,10 @@ MAX_INDEXED_CHARACTERS = 300_000
 # How many redirect targets one query may bring in (titles are short: this is
 # far more than any real query matches).
 MAX_REDIRECT_TARGETS = 100
-POSTGRES_CONFIG = "english"
+POSTGRES_CONFIG = SEARCH_CONFIG
+# The FTS5 columns a content page's words are in (a redirect's title is in
+# its own column, redirect_title).
+CONTENT_COLUMNS = "{title body}"
 
 # A word: letters and digits, joined by hyphens, apostrophes or dots
 # ("IL-2", "don't", "3.5").
@@ -107,13 +110,17 @@ def index_page(page: Page) -> None:
             search_vector=SearchVector(Value(page.title), weight="A", config=POSTGRES_CONFIG)
             + SearchVector(Value(text), weight="B", config=POSTGRES_CONFIG)
         )
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM wiki_page_fts WHERE rowid = %s", [page.pk])
-            cursor.execute(
-                "INSERT INTO wiki_page_fts (rowid, title, body) VALUES (%s, %s, %s)",
-                [page.pk, page.title, text],
-            )
+        return
+    # A redirect's title goes in its own column, so that a query over title
+    # and body never sees a redirect and no query needs to read wiki_page.
+    title, redirect_title = ("", page.title) if page.is_redirect else (page.title, "")
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM wiki_page_fts WHERE rowid = %s", [page.pk])
+        cursor.execute(
+            "INSERT INTO wiki_page_fts (rowid, title, body, redirect_title) "
+            "VALUES (%s, %s, %s, %s)",
+            [page.pk, title, text, redirect_title],
+        )
 
 
 def remove_page(page_id: int) -> None:
@@ -144,34 +151,53 @@ def rebuild() -> int:
 # Matching ------------------------------------------------------------------
 
 
-def _fts5_expression(terms: list[str], *, title_only: bool = False) -> str:
+def _fts5_expression(terms: list[str], columns: str) -> str:
     # Every term becomes a quoted FTS5 string, in which nothing is an operator
-    # (a double quote inside is written twice); the terms are ANDed.
+    # (a double quote inside is written twice); the terms are ANDed, within
+    # the given columns only.
     phrases = " ".join('"' + term.replace('"', '""') + '"' for term in terms)
-    return f"title : ({phrases})" if title_only else phrases
+    return f"{columns} : ({phrases})"
 
 
 def _postgres_query(terms: list[str]) -> SearchQuery:
     return SearchQuery(" ".join(terms), search_type="plain", config=POSTGRES_CONFIG)
 
 
+def _fts5_match(expression: str) -> Q:
+    return Q(
+        pk__in=RawSQL("SELECT rowid FROM wiki_page_fts WHERE wiki_page_fts MATCH %s", [expression])
+    )
+
+
 def _text_match(terms: list[str]) -> Q:
-    """Pages (content or redirect) whose indexed title or text holds every term."""
+    """Content pages whose indexed title or text holds every term."""
     if connection.vendor == "postgresql":
         return Q(search_vector=_postgres_query(terms))
-    return Q(
-        pk__in=RawSQL(
-            "SELECT rowid FROM wiki_page_fts WHERE wiki_page_fts MATCH %s",
-            [_fts5_expression(terms)],
-        )
+    return _fts5_match(_fts5_expression(terms, CONTENT_COLUMNS))
+
+
+def _postgres_title_matches(terms: list[str]) -> QuerySet:
+    # The same expression as the GIN index wiki_page_title_search_gin, so that
+    # finding the few pages whose title matches never reads the text vectors.
+    return (
+        Page.objects.annotate(title_vector=SearchVector("title", config=POSTGRES_CONFIG))
+        .filter(title_vector=_postgres_query(terms))
+        .values("pk")
     )
+
+
+def _redirect_title_match(terms: list[str]) -> Q:
+    """Redirect pages whose title holds every term."""
+    if connection.vendor == "postgresql":
+        return Q(pk__in=_postgres_title_matches(terms))
+    return _fts5_match(_fts5_expression(terms, "redirect_title"))
 
 
 def _redirect_targets(terms: list[str]) -> dict[int, str]:
     """Return ``{target page id: redirect title}`` for the redirects whose
     title holds every term. A redirect's target is its own link (the link
     table row whose title is the redirect's target)."""
-    redirects = Page.objects.redirects().filter(_text_match(terms))
+    redirects = Page.objects.redirects().filter(_redirect_title_match(terms))
     links = Link.objects.filter(source__in=redirects, target_title=F("source__redirect_to"))
     via = links.filter(target_key=OuterRef("key")).order_by("source__key").values("source__title")
     rows = (
@@ -204,25 +230,14 @@ def matching_pages(queryset: QuerySet, query: str) -> QuerySet:
 # Ranking -------------------------------------------------------------------
 
 
-class _TitleLexemes(Func):
-    """PostgreSQL ``ts_filter(vector, '{a}')``: the lexemes of the title only."""
-
-    function = "ts_filter"
-    template = "%(function)s(%(expressions)s, '{a}'::\"char\"[])"
-    output_field = SearchVectorField()
-
-
 def _ranked_ids_postgres(terms: list[str], via_ids: list[int], offset: int, limit: int):
     query = _postgres_query(terms)
-    title_match = Q(title_lexemes=query)
+    title_match = Q(pk__in=_postgres_title_matches(terms))
     if via_ids:
         title_match |= Q(pk__in=via_ids)
     ranked = (
         _matching(Page.objects.all(), terms, via_ids)
-        .annotate(
-            rank=SearchRank(F("search_vector"), query),
-            title_lexemes=_TitleLexemes("search_vector"),
-        )
+        .annotate(rank=SearchRank(F("search_vector"), query))
         .annotate(is_title_match=ExpressionWrapper(title_match, output_field=BooleanField()))
         .order_by("-is_title_match", "-rank", "key")
         .values_list("pk", flat=True)
@@ -230,42 +245,63 @@ def _ranked_ids_postgres(terms: list[str], via_ids: list[int], offset: int, limi
     return list(ranked[offset : offset + limit])
 
 
-# Candidates are the text matches (with their bm25 score; lower is better) and
-# the redirect targets (score 0); title matches sort first.
+# Everything is read from the FTS5 table alone (reading wiki_page, or the
+# table's own text, for thousands of matches would cost more than the search).
+# Candidates are the text matches, with their bm25 score (lower is better),
+# and the redirect targets that do not match by text (score 0); title matches,
+# including redirect targets, sort first.
 _FTS5_RANKED_SQL = """
-WITH candidates (id, score) AS (
-    SELECT rowid, bm25(wiki_page_fts, 10.0, 1.0) FROM wiki_page_fts
+WITH matches (id, score) AS (
+    SELECT rowid, bm25(wiki_page_fts, 10.0, 1.0, 0.0) FROM wiki_page_fts
     WHERE wiki_page_fts MATCH %s
-    UNION ALL
-    SELECT value, 0.0 FROM json_each(%s)
 ),
+extra (id) AS (SELECT value FROM json_each(%s)),
 title_matches (id) AS (
     SELECT rowid FROM wiki_page_fts WHERE wiki_page_fts MATCH %s
     UNION ALL
+    SELECT id FROM extra
+)
+SELECT id FROM (
+    SELECT id, score FROM matches
+    UNION ALL
+    SELECT id, 0.0 FROM extra WHERE id NOT IN (SELECT id FROM matches)
+)
+ORDER BY id IN (SELECT id FROM title_matches) DESC, score, id
+LIMIT %s OFFSET %s
+"""
+_FTS5_COUNT_SQL = """
+SELECT count(*) FROM (
+    SELECT rowid FROM wiki_page_fts WHERE wiki_page_fts MATCH %s
+    UNION
     SELECT value FROM json_each(%s)
 )
-SELECT page.id
-FROM candidates JOIN wiki_page AS page ON page.id = candidates.id
-WHERE page.redirect_to = ''
-GROUP BY page.id
-ORDER BY page.id IN (SELECT id FROM title_matches) DESC, MIN(candidates.score), page.key
-LIMIT %s OFFSET %s
 """
 
 
 def _ranked_ids_sqlite(terms: list[str], via_ids: list[int], offset: int, limit: int):
     via_json = json.dumps(via_ids)
     params = [
-        _fts5_expression(terms),
+        _fts5_expression(terms, CONTENT_COLUMNS),
         via_json,
-        _fts5_expression(terms, title_only=True),
-        via_json,
+        _fts5_expression(terms, "title"),
         limit,
         offset,
     ]
     with connection.cursor() as cursor:
         cursor.execute(_FTS5_RANKED_SQL, params)
         return [row[0] for row in cursor.fetchall()]
+
+
+def _count_sqlite(terms: list[str], via_ids: list[int]) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _FTS5_COUNT_SQL, [_fts5_expression(terms, CONTENT_COLUMNS), json.dumps(via_ids)]
+        )
+        return cursor.fetchone()[0]
+
+
+def _count_postgres(terms: list[str], via_ids: list[int]) -> int:
+    return _matching(Page.objects.all(), terms, via_ids).count()
 
 
 class SearchResults:
@@ -289,8 +325,8 @@ class SearchResults:
             if not self.terms:
                 self._count = 0
             else:
-                matches = _matching(Page.objects.all(), self.terms, list(self.via_redirect))
-                self._count = matches.count()
+                count = _count_postgres if connection.vendor == "postgresql" else _count_sqlite
+                self._count = count(self.terms, list(self.via_redirect))
         return self._count
 
     def __len__(self) -> int:
