@@ -294,3 +294,10 @@ def test_header_search_box_works_without_script(client, pages):
     )
     assert 'id="search-input"' in response.text
     assert re.search(r'<script src="[^"]*suggest[^"]*\.js" defer>', response.text)
+
+
+def test_demo_proleukin_search_finds_interleukin_2(client, db):
+    call_command("loaddemo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    response = client.get("/search/?q=Proleukin&fulltext=1")
+    assert result_titles(response)[0] == "Interleukin-2"
+    assert client.get("/search/?q=proleukin")["Location"] == "/wiki/Proleukin/"
