@@ -131,3 +131,14 @@ def test_page_view_with_description_stays_within_budget(
     with django_assert_max_num_queries(4):
         response = client.get("/wiki/Diet/")
     assert 'content="Eat well. Sleep too."' in response.text
+
+
+def test_redirect_page_itself_has_the_site_description(client, pages):
+    response = client.get("/wiki/Proleukin/?redirect=no")
+    assert 'content="REDIRECT' not in response.text
+    assert '<meta name="description" content="Plain-English information' in response.text
+
+
+def test_followed_redirect_describes_the_target(client, pages):
+    response = client.get("/wiki/Proleukin/")
+    assert '<meta name="description" content="An immune messenger.">' in response.text

@@ -158,7 +158,9 @@ class Page(models.Model):
     @cached_property
     def description(self) -> str:
         """The first paragraph as plain text, about 160 characters (cached by
-        body: no query)."""
+        body: no query). Empty for a redirect, whose body is only markup."""
+        if self.is_redirect:
+            return ""
         return plaintext.first_paragraph(self.body)
 
     @cached_property
