@@ -106,7 +106,6 @@ def save_page(
         )
         rendered = cached_render(body)
         _replace_links(page, rendered.targets)
-        search.index_page(page)
         if created:
             bump_link_versions([page.key])
     return SaveResult(page=page, revision=revision, created=created, changed=True)
@@ -163,6 +162,9 @@ def _save_revision(page, *, user, summary, date, size_change, crosslinks) -> Rev
     )
     Page.objects.filter(pk=page.pk).update(current_revision=info.revision)
     page.current_revision = info.revision
+    # Every revision (save, and a move or recovery built on this function)
+    # brings the search index up to date in the same transaction.
+    search.index_page(page)
     return info.revision
 
 
