@@ -35,10 +35,8 @@ from django.db.models import (
     BooleanField,
     ExpressionWrapper,
     F,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
 )
 from django.db.models.expressions import RawSQL
@@ -176,38 +174,42 @@ def _text_match(terms: list[str]) -> Q:
     return _fts5_match(_fts5_expression(terms, CONTENT_COLUMNS))
 
 
-def _postgres_title_matches(terms: list[str]) -> QuerySet:
+def _postgres_title_matches(terms: list[str], queryset: QuerySet | None = None) -> QuerySet:
     # The same expression as the GIN index wiki_page_title_search_gin, so that
     # finding the few pages whose title matches never reads the text vectors.
-    return (
-        Page.objects.annotate(title_vector=SearchVector("title", config=POSTGRES_CONFIG))
-        .filter(title_vector=_postgres_query(terms))
-        .values("pk")
+    queryset = Page.objects.all() if queryset is None else queryset
+    return queryset.annotate(title_vector=SearchVector("title", config=POSTGRES_CONFIG)).filter(
+        title_vector=_postgres_query(terms)
     )
 
 
-def _redirect_title_match(terms: list[str]) -> Q:
+def _matching_redirects(terms: list[str]) -> QuerySet:
     """Redirect pages whose title holds every term."""
     if connection.vendor == "postgresql":
-        return Q(pk__in=_postgres_title_matches(terms))
-    return _fts5_match(_fts5_expression(terms, "redirect_title"))
+        return _postgres_title_matches(terms, Page.objects.redirects())
+    return Page.objects.redirects().filter(_fts5_match(_fts5_expression(terms, "redirect_title")))
 
 
 def _redirect_targets(terms: list[str]) -> dict[int, str]:
     """Return ``{target page id: redirect title}`` for the redirects whose
     title holds every term. A redirect's target is its own link (the link
-    table row whose title is the redirect's target)."""
-    redirects = Page.objects.redirects().filter(_redirect_title_match(terms))
-    links = Link.objects.filter(source__in=redirects, target_title=F("source__redirect_to"))
-    via = links.filter(target_key=OuterRef("key")).order_by("source__key").values("source__title")
-    rows = (
-        Page.objects.content_pages()
-        .filter(key__in=links.values("target_key"))
-        .annotate(redirect_title=Subquery(via[:1]))
-        .order_by("key")
-        .values_list("pk", "redirect_title")[:MAX_REDIRECT_TARGETS]
+    table row whose title is the redirect's target). One query when no
+    redirect matches, which is the common case."""
+    redirects = dict(
+        _matching_redirects(terms).order_by("key").values_list("pk", "title")[:MAX_REDIRECT_TARGETS]
     )
-    return dict(rows)
+    if not redirects:
+        return {}
+    links = (
+        Link.objects.filter(source_id__in=redirects, target_title=F("source__redirect_to"))
+        .order_by("source__key")
+        .values_list("source_id", "target_key")
+    )
+    redirect_title_by_key: dict[str, str] = {}
+    for source_id, target_key in links:
+        redirect_title_by_key.setdefault(target_key, redirects[source_id])
+    targets = Page.objects.content_pages().filter(key__in=redirect_title_by_key)
+    return {pk: redirect_title_by_key[key] for pk, key in targets.values_list("pk", "key")}
 
 
 def _matching(queryset: QuerySet, terms: list[str], via_ids: list[int]) -> QuerySet:
@@ -232,7 +234,7 @@ def matching_pages(queryset: QuerySet, query: str) -> QuerySet:
 
 def _ranked_ids_postgres(terms: list[str], via_ids: list[int], offset: int, limit: int):
     query = _postgres_query(terms)
-    title_match = Q(pk__in=_postgres_title_matches(terms))
+    title_match = Q(pk__in=_postgres_title_matches(terms).values("pk"))
     if via_ids:
         title_match |= Q(pk__in=via_ids)
     ranked = (
