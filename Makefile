@@ -77,3 +77,9 @@ format: install
 # Time to make the PDF of a 10 KB page: cold, then from the cache.
 bench-pdf: install check-pango
 	DJANGO_SECRET_KEY="bench-only-not-secret" $(BIN)/python bench/pdf_bench.py
+
+# Search latency on 10,000 generated pages (PAGES=... to change) in a separate
+# bench database: <name>_bench beside DATABASE_URL's, or var/bench_search.sqlite3.
+.PHONY: bench-search
+bench-search: install
+	DJANGO_SECRET_KEY="bench-only-not-secret" DJANGO_HTTPS=0 $(BIN)/python bench/search_bench.py

@@ -7,10 +7,10 @@ import pytest
 # The browser tests run Playwright's sync API (an event loop in this thread)
 # and the ORM in one test; Django would otherwise refuse the ORM calls.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db import connection
 
+from wiki.roles import moderators_group
 from wiki.services import save_page
 
 PASSWORD = "correct-horse-battery-staple"
@@ -107,7 +107,7 @@ def make_user(db, django_user_model):
             is_superuser=superuser,
         )
         if moderator:
-            user.groups.add(Group.objects.get(name="Moderators"))
+            user.groups.add(moderators_group())
         return user
 
     return make

@@ -39,8 +39,8 @@ def test_page_lists_related_pages_and_dated_note(client, make_page):
 
 def test_crosslinks_show_above_the_body(client, make_page):
     make_page("Interleukin-2", "Body text.", crosslinks=IL2_CROSSLINKS)
-    html = _page_html(client)
-    assert html.index("Related pages") < html.index("Body text.")
+    main = _page_html(client).split('<main id="content"', 1)[1]
+    assert main.index("Related pages") < main.index("Body text.")
 
 
 def test_crosslink_label_replaces_title(client, make_page):

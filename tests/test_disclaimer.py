@@ -30,7 +30,7 @@ def test_disclaimer_is_on_every_page(client, make_page, url):
 
 def test_admin_can_change_the_disclaimer(admin_client, client, make_page):
     make_page("Interleukin-2", "Text.")
-    row = SiteSettings.objects.get()
+    row, _ = SiteSettings.objects.get_or_create()
     response = admin_client.post(
         f"/admin/wiki/sitesettings/{row.pk}/change/",
         {"disclaimer": "Our new wording.\nSecond paragraph.", "disclaimer_short": "Short."},
@@ -43,7 +43,7 @@ def test_admin_can_change_the_disclaimer(admin_client, client, make_page):
 
 def test_empty_disclaimer_edit_is_refused(admin_client, client, make_page):
     make_page("Interleukin-2", "Text.")
-    row = SiteSettings.objects.get()
+    row, _ = SiteSettings.objects.get_or_create()
     response = admin_client.post(
         f"/admin/wiki/sitesettings/{row.pk}/change/",
         {"disclaimer": "   ", "disclaimer_short": "Short."},
@@ -62,7 +62,7 @@ def test_missing_settings_row_falls_back_to_default(client, make_page):
 
 
 def test_disclaimer_cannot_be_deleted_in_admin(admin_client):
-    row = SiteSettings.objects.get()
+    row, _ = SiteSettings.objects.get_or_create()
     response = admin_client.post(f"/admin/wiki/sitesettings/{row.pk}/delete/", {"post": "yes"})
     assert response.status_code == 403
     assert SiteSettings.objects.exists()

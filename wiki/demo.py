@@ -121,3 +121,119 @@ CROSSLINKS = {
         {"kind": "see", "target_title": "IL-21", "note_date": datetime.date(2007, 10, 23)},
     ],
 }
+
+SUNITINIB = """\
+Sunitinib (trade name **Sutent**) is a capsule taken by mouth. It blocks
+several signals that kidney cancers use to grow new blood vessels, so it is
+called a *targeted therapy*. The US FDA approved it for advanced kidney cancer
+in 2006.
+
+In the main trial, people with advanced kidney cancer who had not been treated
+before went longer without their cancer growing on sunitinib (about 11 months)
+than on interferon alfa (about 5 months).
+
+It is usually taken once a day for four weeks, followed by two weeks off.
+Common side effects are tiredness, diarrhoea, sore mouth, high blood pressure
+and sore, peeling skin on the hands and feet. Your team will check your blood
+pressure and thyroid tests while you take it.
+"""
+
+TEMSIROLIMUS = """\
+Temsirolimus (trade name **Torisel**) is given as a drip into a vein once a
+week. It blocks a protein called mTOR that helps cancer cells grow and divide.
+The US FDA approved it for advanced kidney cancer in May 2007.
+
+In its main trial, people with advanced kidney cancer and several signs of a
+poor outlook lived longer on temsirolimus (about 11 months) than on interferon
+alfa (about 7 months).
+
+Side effects include rash, tiredness, mouth sores, swelling, and higher blood
+sugar and cholesterol. Rarely it inflames the lungs: tell your team at once if
+you become short of breath or start to cough.
+"""
+
+SORAFENIB = """\
+Sorafenib (trade name **Nexavar**) is a tablet taken twice a day. Like
+[[Sunitinib]], it is a targeted therapy that blocks signals cancers use to grow
+blood vessels. The US FDA approved it for advanced kidney cancer in December
+2005.
+
+In its main trial, in people whose cancer had grown after earlier treatment,
+sorafenib about doubled the time before the cancer grew again compared with a
+dummy pill (about 5.5 months against 2.8 months).
+
+The most common side effects are diarrhoea, rash, tiredness, hair thinning,
+high blood pressure and sore skin on the hands and feet.
+"""
+
+EVEROLIMUS = """\
+Everolimus (trade name **Afinitor**) is a tablet taken once a day. Like
+[[Temsirolimus]], it blocks the mTOR protein. In March 2009 the US FDA approved
+it for advanced kidney cancer that has grown despite [[Sunitinib]] or
+[[Sorafenib]].
+
+In its main trial, people on everolimus went about twice as long before their
+cancer grew again as people on a dummy pill (about 4.9 months against 1.9
+months).
+
+Side effects include mouth sores, infections, tiredness, rash and changes in
+blood tests. It can inflame the lungs, so report any new cough or
+breathlessness.
+"""
+
+PAZOPANIB = """\
+Pazopanib (trade name **Votrient**) is a tablet taken once a day on an empty
+stomach. It is a targeted therapy that blocks blood-vessel growth signals, like
+[[Sunitinib]]. The US FDA approved it for advanced kidney cancer in October
+2009.
+
+In its main trial, people on pazopanib went longer before their cancer grew
+again than people on a dummy pill (about 9.2 months against 4.2 months).
+
+Common side effects are diarrhoea, high blood pressure, changes in hair colour,
+nausea and tiredness. It can affect the liver, so your team will check liver
+blood tests regularly.
+"""
+
+# Dated articles (new pages), loaded after PAGES.
+ARTICLE_PAGES = [
+    ("Sunitinib", SUNITINIB),
+    ("Temsirolimus", TEMSIROLIMUS),
+    ("Sorafenib", SORAFENIB),
+    ("Everolimus", EVEROLIMUS),
+    ("Pazopanib", PAZOPANIB),
+]
+
+# Article metadata by title: the article date and the original source.
+ARTICLE_METADATA = {
+    "Interleukin-2": {
+        "article_date": datetime.date(2009, 5, 14),
+        "source_url": "https://www.cancer.gov/about-cancer/treatment/drugs/aldesleukin",
+        "source_name": "National Cancer Institute: Aldesleukin",
+    },
+    "Sunitinib": {
+        "article_date": datetime.date(2007, 2, 12),
+        "source_url": "https://www.cancer.gov/about-cancer/treatment/drugs/sunitinibmalate",
+        "source_name": "National Cancer Institute: Sunitinib Malate",
+    },
+    "Temsirolimus": {
+        "article_date": datetime.date(2007, 6, 4),
+        "source_url": "https://www.cancer.gov/about-cancer/treatment/drugs/temsirolimus",
+        "source_name": "National Cancer Institute: Temsirolimus",
+    },
+    "Sorafenib": {
+        "article_date": datetime.date(2008, 3, 10),
+        "source_url": "https://www.cancer.gov/about-cancer/treatment/drugs/sorafenibtosylate",
+        "source_name": "National Cancer Institute: Sorafenib Tosylate",
+    },
+    "Everolimus": {
+        "article_date": datetime.date(2009, 4, 6),
+        "source_url": "https://www.cancer.gov/about-cancer/treatment/drugs/everolimus",
+        "source_name": "National Cancer Institute: Everolimus",
+    },
+    "Pazopanib": {
+        "article_date": datetime.date(2010, 1, 18),
+        "source_url": "https://www.cancer.gov/about-cancer/treatment/drugs/pazopanibhydrochloride",
+        "source_name": "National Cancer Institute: Pazopanib Hydrochloride",
+    },
+}

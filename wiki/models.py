@@ -7,6 +7,8 @@ it never makes a revision.
 """
 
 import reversion
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Cast, Coalesce
@@ -14,7 +16,11 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from reversion.models import Revision
 
+from wiki import plaintext
 from wiki.titles import MAX_TITLE_LENGTH, title_key, title_to_slug, validate_title
+
+# PostgreSQL's text-search configuration for every search vector and query.
+SEARCH_CONFIG = "english"
 
 DEFAULT_DISCLAIMER = (
     "The information on this site is for general education only. It is not "
@@ -134,6 +140,17 @@ class PageQuerySet(models.QuerySet):
             .order_by("percent_useful", "-total_votes", "title")[:limit]
         )
 
+    def title_starts_with(self, prefix: str):
+        key = title_key(prefix)
+        return self.filter(key__startswith=key) if key else self.none()
+
+    def search(self, query: str):
+        """Content pages whose title or text matches ``query``, or whose
+        redirect's title does (unranked: ``wiki.search.search`` ranks)."""
+        from wiki.search import matching_pages
+
+        return matching_pages(self, query)
+
 
 class Page(models.Model):
     title = models.CharField(max_length=MAX_TITLE_LENGTH)
@@ -161,6 +178,10 @@ class Page(models.Model):
         Revision, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
     link_version = models.PositiveIntegerField(default=0, editable=False)
+    # Not versioned: PostgreSQL's full-text index of the title (weight A) and
+    # the rendered text (weight B), written by wiki.search on every save. Null
+    # on SQLite, which keeps its index in an FTS5 table instead.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = PageQuerySet.as_manager()
 
@@ -169,6 +190,14 @@ class Page(models.Model):
         permissions = [
             ("move_page", "Can move (rename) a page"),
             ("revert_page", "Can revert a page to an earlier revision"),
+        ]
+        # Created on PostgreSQL only (see migration 0003_search): the text
+        # search, and the titles alone (title matches rank first).
+        indexes = [
+            GinIndex(fields=["search_vector"], name="wiki_page_search_gin"),
+            GinIndex(
+                SearchVector("title", config=SEARCH_CONFIG), name="wiki_page_title_search_gin"
+            ),
         ]
 
     def __str__(self):
@@ -204,6 +233,24 @@ class Page(models.Model):
     @cached_property
     def size(self) -> int:
         return len(self.body.encode("utf-8"))
+
+    @property
+    def source_href(self) -> str:
+        """The source URL when it is a web address safe to link to, else ""."""
+        url = self.source_url.strip()
+        return url if url.lower().startswith(("https://", "http://")) else ""
+
+    @cached_property
+    def description(self) -> str:
+        """The first paragraph as plain text, about 160 characters (cached by
+        body: no query). Empty for a redirect, whose body is only markup."""
+        if self.is_redirect:
+            return ""
+        return plaintext.first_paragraph(self.body)
+
+    @cached_property
+    def first_sentence(self) -> str:
+        return plaintext.first_sentence(self.body)
 
 
 class RevisionInfo(models.Model):
@@ -303,7 +350,14 @@ class SiteSettings(models.Model):
 # a revert restores them too.
 reversion.register(
     Page,
-    exclude=["key", "current_revision", "link_version", "created_at", "updated_at"],
+    exclude=[
+        "key",
+        "current_revision",
+        "link_version",
+        "created_at",
+        "updated_at",
+        "search_vector",
+    ],
     follow=["crosslinks"],
 )
 reversion.register(CrossLink)

@@ -23,6 +23,7 @@ from django.utils.crypto import salted_hmac
 from reversion.models import Revision, Version
 from reversion.revisions import _get_options as _reversion_options
 
+from wiki import search
 from wiki.models import CrossLink, Link, Page, RevisionInfo, Vote
 from wiki.rendering import cached_render, parse_redirect
 from wiki.titles import title_key, validate_title
@@ -172,6 +173,9 @@ def _save_revision(page, *, user, summary, date, size_change, crosslinks) -> Rev
     )
     Page.objects.filter(pk=page.pk).update(current_revision=info.revision)
     page.current_revision = info.revision
+    # Every revision (save, and a move or recovery built on this function)
+    # brings the search index up to date in the same transaction.
+    search.index_page(page)
     return info.revision
 
 
@@ -260,6 +264,7 @@ def delete_page(page: Page, user: AbstractBaseUser | None = None) -> None:
     """
     with transaction.atomic():
         key = page.key or title_key(page.title)
+        search.remove_page(page.pk)
         page.delete()
         bump_link_versions([key])
     logger.info("Page %r deleted by %s", page.title, getattr(user, "username", None) or "nobody")
@@ -382,7 +387,7 @@ def move_page(
                     "or rename that page first.",
                     params={"title": occupant.title},
                 )
-            occupant.delete()
+            delete_page(occupant, user)
         old_key = page.key
         page.title = new_title
         _save_revision(page, user=user, summary=reason, date=None, size_change=0, crosslinks=None)
@@ -427,7 +432,10 @@ def recover_page(page_id: int, *, user: AbstractBaseUser | None = None) -> Page:
             size_change=page.size - info.size,
             crosslinks=_clean_crosslinks(content.crosslinks),
         )
-        _replace_links(page, cached_render(page.body).targets)
+        _replace_links(
+            page, _link_targets(cached_render(page.body).targets, parse_redirect(page.body))
+        )
+        search.index_page(page)
         bump_link_versions([page.key])
     return page
 
@@ -505,7 +513,10 @@ def import_page_history(
         ).delete()
         Page.objects.filter(pk=page.pk).update(current_revision=revision_rows[-1])
         page.current_revision = revision_rows[-1]
-        _replace_links(page, cached_render(page.body).targets)
+        _replace_links(
+            page, _link_targets(cached_render(page.body).targets, parse_redirect(page.body))
+        )
+        search.index_page(page)
         bump_link_versions([page.key])
     return page
 

@@ -1,8 +1,10 @@
+from django.contrib.sitemaps.views import sitemap
 from django.urls import path, register_converter
 
 from wiki.converters import TitleConverter
 from wiki.feeds import RecentChangesFeed
-from wiki.views import editing, feedback, history, links, maintenance, reading
+from wiki.sitemaps import SITEMAPS
+from wiki.views import discovery, editing, feedback, history, links, maintenance, reading
 from wiki.views import pdf as pdf_views
 
 register_converter(TitleConverter, "title")
@@ -52,4 +54,11 @@ urlpatterns = [
     path("recent-changes/", history.recent_changes, name="recent-changes"),
     path("recent-changes/feed/", RecentChangesFeed(), name="recent-changes-feed"),
     path("contributions/<str:username>/", history.contributions, name="contributions"),
+    path("articles/", discovery.article_years, name="article-years"),
+    path("articles/<int:year>/", discovery.articles_by_year, name="articles-by-year"),
+    path("search/", discovery.search_pages, name="search"),
+    path("search/suggest/", discovery.search_suggest, name="search-suggest"),
+    path("pages/", discovery.all_pages, name="all-pages"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", discovery.robots_txt, name="robots-txt"),
 ]

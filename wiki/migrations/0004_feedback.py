@@ -5,7 +5,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("reversion", "0002_add_index_on_version_for_content_type_and_db"),
-        ("wiki", "0002_moderators_and_site_settings"),
+        ("wiki", "0003_search"),
     ]
 
     operations = [

@@ -2,12 +2,11 @@ import getpass
 import sys
 
 from django.contrib.auth import get_user_model, password_validation
-from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-MODERATORS = "Moderators"
+from wiki.roles import moderators_group
 
 
 class Command(BaseCommand):
@@ -35,8 +34,7 @@ class Command(BaseCommand):
                     raise CommandError(" ".join(error.messages)) from error
                 user.set_password(password)
             user.save()
-            group, _ = Group.objects.get_or_create(name=MODERATORS)
-            user.groups.add(group)
+            user.groups.add(moderators_group())
         self.stdout.write(f"{username} is a moderator.")
 
     def _read_password(self, *, required: bool) -> str:

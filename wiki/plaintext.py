@@ -1,0 +1,121 @@
+"""Plain text of a page body, for search, snippets, year lists and the meta
+description.
+
+The text is taken from the sanitized HTML of ``rendering.cached_render``, so it
+holds exactly the words a reader sees (no markdown syntax, no link targets, no
+markup a moderator typed). The result is plain, unescaped text: whoever puts it
+in HTML escapes it (templates do so by themselves).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from html.parser import HTMLParser
+
+from django.core.cache import cache
+
+from wiki.rendering import CACHE_TIMEOUT, RENDER_VERSION, cached_render
+
+DESCRIPTION_LENGTH = 160
+SENTENCE_LENGTH = 240
+
+# Elements after which the text of the next one starts on a new line.
+_BLOCK_TAGS = {
+    "p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
+    "blockquote", "pre", "table", "thead", "tbody", "tfoot", "tr", "td", "th", "br", "hr",
+    "figure", "figcaption", "details", "summary", "caption",
+}  # fmt: skip
+_SPACES = re.compile(r"[ \t\r\f\v]+")
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
+
+
+class _TextExtractor(HTMLParser):
+    """Collects the text of HTML, one line per block, and the text of the
+    first ``<p>`` element."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.first_paragraph: list[str] | None = None
+        self._paragraph: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+            if self._paragraph is not None:
+                self._paragraph.append(" ")
+        if tag == "p" and self.first_paragraph is None and self._paragraph is None:
+            self._paragraph = []
+
+    def handle_endtag(self, tag):
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+        if tag == "p" and self._paragraph is not None:
+            self.first_paragraph = self._paragraph
+            self._paragraph = None
+
+    def handle_data(self, data):
+        self.parts.append(data)
+        if self._paragraph is not None:
+            self._paragraph.append(data)
+
+
+def _clean(text: str) -> str:
+    lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _extract(body: str) -> dict[str, str]:
+    parser = _TextExtractor()
+    parser.feed(cached_render(body).html)
+    parser.close()
+    text = _clean("".join(parser.parts))
+    paragraph = " ".join("".join(parser.first_paragraph or []).split())
+    return {"text": text, "first_paragraph": paragraph}
+
+
+def _extracted(body: str) -> dict[str, str]:
+    digest = hashlib.sha256((body or "").encode("utf-8")).hexdigest()
+    cache_key = f"wiki:plaintext:{RENDER_VERSION}:{digest}"
+    extracted = cache.get(cache_key)
+    if extracted is None:
+        extracted = _extract(body)
+        cache.set(cache_key, extracted, CACHE_TIMEOUT)
+    return extracted
+
+
+def plain_text(body: str) -> str:
+    """Return the words a reader sees in ``body``, one line per block
+    (paragraph, list item, heading, table cell). Cached by the body's hash."""
+    return _extracted(body)["text"]
+
+
+def truncate(text: str, length: int) -> str:
+    """Return ``text`` cut at a word boundary to at most ``length``
+    characters, with an ellipsis when something was cut."""
+    text = " ".join(text.split())
+    if len(text) <= length:
+        return text
+    cut = text[: length - 1]
+    if " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:-") + "…"
+
+
+def first_paragraph(body: str, length: int = DESCRIPTION_LENGTH) -> str:
+    """Return the text of the body's first paragraph (or, when it has none,
+    its first words), truncated to ``length`` characters. Empty for an empty
+    body."""
+    extracted = _extracted(body)
+    return truncate(extracted["first_paragraph"] or extracted["text"], length)
+
+
+def first_sentence(body: str, length: int = SENTENCE_LENGTH) -> str:
+    """Return the first sentence of the body's first paragraph, truncated to
+    ``length`` characters."""
+    extracted = _extracted(body)
+    paragraph = extracted["first_paragraph"] or extracted["text"].split("\n", 1)[0]
+    match = _SENTENCE_END.search(paragraph)
+    sentence = paragraph[: match.end()] if match else paragraph
+    return truncate(sentence, length)

@@ -1,0 +1,45 @@
+"""The sitemap: every content page (redirects excluded), and the article
+year lists."""
+
+from django.contrib.sitemaps import Sitemap
+from django.db.models.functions import ExtractYear
+from django.urls import reverse
+
+from wiki.models import Page
+from wiki.titles import title_key
+from wiki.views.reading import MAIN_PAGE_TITLE
+
+
+class PageSitemap(Sitemap):
+    def items(self):
+        return (
+            Page.objects.content_pages()
+            .select_related("current_revision")
+            .only("title", "key", "updated_at", "current_revision__date_created")
+            .order_by("key")
+        )
+
+    def location(self, page):
+        # The main page's canonical address is the site root.
+        if page.key == title_key(MAIN_PAGE_TITLE):
+            return "/"
+        return page.get_absolute_url()
+
+    def lastmod(self, page):
+        if page.current_revision is not None:
+            return page.current_revision.date_created
+        return page.updated_at
+
+
+class ArticleYearSitemap(Sitemap):
+    def items(self):
+        years = Page.objects.articles().annotate(year=ExtractYear("article_date"))
+        return [None, *years.values_list("year", flat=True).distinct().order_by("-year")]
+
+    def location(self, year):
+        if year is None:
+            return reverse("wiki:article-years")
+        return reverse("wiki:articles-by-year", kwargs={"year": year})
+
+
+SITEMAPS = {"pages": PageSitemap, "articles": ArticleYearSitemap}

@@ -1,0 +1,125 @@
+"""Finding pages: articles by year, search, title suggestions, all pages,
+robots.txt."""
+
+import itertools
+import re
+
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.db.models.functions import ExtractYear
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.utils.http import urlencode
+from django.views.decorators.http import require_safe
+
+from wiki import search
+from wiki.models import Page
+from wiki.titles import MAX_TITLE_LENGTH
+
+SEARCH_RESULTS_PER_PAGE = 20
+PAGES_PER_LIST_PAGE = 100
+SUGGESTIONS = 10
+# The header box allows 300 characters; anything longer is cut, not refused.
+MAX_QUERY_LENGTH = 300
+
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+ROBOTS_DISALLOWED = [
+    "/wiki/*/edit/",
+    "/wiki/*/move/",
+    "/wiki/*/history/",
+    "/wiki/*/diff/",
+    "/wiki/*/revisions/",
+    "/wiki/*/source/",
+    "/wiki/*/info/",
+    "/wiki/*?redirect=no",
+    "/search/",
+    "/contributions/",
+    "/accounts/",
+    "/admin/",
+]
+
+
+def _query_text(request, length: int) -> str:
+    # Control characters (a NUL above all, which PostgreSQL refuses in any
+    # string) are never part of a title or a word.
+    return _CONTROL_CHARACTERS.sub(" ", request.GET.get("q", ""))[:length]
+
+
+@require_safe
+def article_years(request):
+    """Every year that has articles, with its count, newest first."""
+    years = (
+        Page.objects.articles()
+        .annotate(year=ExtractYear("article_date"))
+        .values("year")
+        .annotate(count=Count("pk"))
+        .order_by("-year")
+    )
+    return render(request, "wiki/article_years.html", {"years": list(years)})
+
+
+@require_safe
+def articles_by_year(request, year: int):
+    """One year's articles by date, grouped by month; 404 when it has none."""
+    if not 1 <= year <= 9999:
+        raise Http404("No articles for that year.")
+    articles = list(
+        Page.objects.by_year(year).defer("search_vector").order_by("article_date", "key")
+    )
+    if not articles:
+        raise Http404(f"No articles for {year}.")
+    months = [
+        (month, list(pages))
+        for month, pages in itertools.groupby(articles, key=lambda page: page.article_date.month)
+    ]
+    context = {"year": year, "months": months, "count": len(articles)}
+    return render(request, "wiki/articles_by_year.html", context)
+
+
+@require_safe
+def search_pages(request):
+    """Full-text search. A query that is exactly a page's (or a redirect's)
+    title goes straight to that page, unless ``fulltext`` is given."""
+    query = _query_text(request, MAX_QUERY_LENGTH).strip()
+    if query and not request.GET.get("fulltext"):
+        page = Page.objects.with_title(query).only("title").first()
+        if page is not None:
+            return HttpResponseRedirect(page.get_absolute_url())
+    results = search.search(query)
+    page_obj = Paginator(results, SEARCH_RESULTS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "search_query": query,
+        "page_obj": page_obj,
+        "has_words": bool(results.terms),
+        "pagination_query": urlencode({"q": query, "fulltext": 1}) + "&",
+    }
+    return render(request, "wiki/search.html", context)
+
+
+@require_safe
+def search_suggest(request):
+    """Up to ten titles starting with ``q`` (any letter case), as JSON."""
+    query = _query_text(request, MAX_TITLE_LENGTH)
+    pages = []
+    if query.strip():
+        pages = Page.objects.title_starts_with(query).only("title").order_by("key")[:SUGGESTIONS]
+    results = [{"title": page.title, "url": page.get_absolute_url()} for page in pages]
+    return JsonResponse({"query": query, "results": results})
+
+
+@require_safe
+def all_pages(request):
+    """Every page, alphabetical (redirects marked), paginated."""
+    pages = Page.objects.only("title", "redirect_to").order_by("key")
+    page_obj = Paginator(pages, PAGES_PER_LIST_PAGE).get_page(request.GET.get("page"))
+    return render(request, "wiki/all_pages.html", {"page_obj": page_obj, "pagination_query": ""})
+
+
+@require_safe
+def robots_txt(request):
+    """Crawlers: the sitemap, and no edit, history, diff or search URLs."""
+    lines = ["User-agent: *"]
+    lines += [f"Disallow: {path}" for path in ROBOTS_DISALLOWED]
+    lines += ["", f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}", ""]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
