@@ -19,7 +19,7 @@ help:
 	@echo "make test    install, then run the whole test suite (ARGS='-k vote' to pick tests)"
 	@echo "make serve   gunicorn with DEBUG off ($(WORKERS) workers)"
 	@echo "make lint    ruff check and format check"
-	@echo "make bench   benchmarks, printing a table"
+	@echo "make bench   benchmarks, printing a table (PAGES=10000 for the large run)"
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "KCR Wiki needs Python 3.11 or newer (found %s). Set PYTHON=python3.11 or newer." % sys.version.split()[0])'
@@ -83,3 +83,11 @@ bench-pdf: install check-pango
 .PHONY: bench-search
 bench-search: install
 	DJANGO_SECRET_KEY="bench-only-not-secret" DJANGO_HTTPS=0 $(BIN)/python bench/search_bench.py
+
+# The benchmark suite: imports a generated corpus (PAGES, default 1000) into a
+# database of its own, serves it with gunicorn and prints the figures. Uses
+# DATABASE_URL / REDIS_URL when set. Needs Debian's wrk.
+.PHONY: bench
+bench: install check-pango
+	@command -v wrk >/dev/null || { echo "make bench needs wrk: sudo apt-get install wrk"; exit 1; }
+	$(BIN)/python bench/run.py

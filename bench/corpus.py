@@ -110,7 +110,18 @@ def special_records() -> list[dict]:
             {"body": "\n\n".join(changed), "summary": "second", "author": "bench"},
         ],
     }
-    return [history("Bench history", 10_000), history("Bench edit", 1_000), big]
+    ten_kb = {
+        "title": "Bench PDF page",
+        "revisions": [
+            {
+                "body": "\n\n".join(body_for(rng, 0, 1000, revision) for _ in range(4))[:10_240],
+                "summary": f"edit {revision}",
+                "author": "bench",
+            }
+            for revision in range(4)
+        ],
+    }
+    return [history("Bench history", 10_000), history("Bench edit", 1_000), big, ten_kb]
 
 
 def write_corpus(path, pages: int, seed: int = 1) -> None:
