@@ -28,6 +28,7 @@ never at start-up.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import json
 import logging
@@ -207,6 +208,41 @@ def document_html(source: PdfSource, *, page_url: str, current_url: str) -> str:
         "disclaimer_paragraphs": [line.strip() for line in disclaimer.splitlines() if line.strip()],
     }
     return render_to_string(TEMPLATE, context)
+
+
+def current_pdf(page: Page, *, page_url: str, base_url: str) -> bytes:
+    """Return the PDF of the page's current revision, answering a repeated
+    request from the cache without building the document again.
+
+    The quick key holds everything the document shows that can change without
+    a new revision: link state (``link_version``), the disclaimer, the
+    addresses and the stylesheet. Raises ``PdfUnavailable`` as ``make_pdf``."""
+    disclaimer, disclaimer_short = current_disclaimer()
+    parts = [
+        str(PDF_VERSION),
+        str(page.current_revision_id),
+        str(page.link_version),
+        disclaimer,
+        disclaimer_short,
+        page_url,
+        base_url,
+        _stylesheet_digest(),
+    ]
+    digest = hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
+    quick_key = f"wiki:pdf-current:{page.pk}:{digest}"
+    data = cache.get(quick_key)
+    if data is None:
+        source = current_source(page)
+        html = document_html(source, page_url=page_url, current_url=page_url)
+        data = make_pdf(source, html, base_url=base_url)
+        cache.set(quick_key, data, CACHE_TIMEOUT)
+    return data
+
+
+@functools.cache
+def _stylesheet_digest() -> str:
+    # Read once a process: the stylesheet changes only with a deployment.
+    return hashlib.sha256(_stylesheet_path().read_bytes()).hexdigest()
 
 
 def make_pdf(source: PdfSource, html: str, *, base_url: str) -> bytes:

@@ -33,7 +33,11 @@ def page_pdf(request, title):
         target = Page.objects.with_title(page.redirect_to).select_related("current_revision")
         page = target.first() or page
     page_url = request.build_absolute_uri(page.get_absolute_url())
-    return _pdf_response(request, pdf.current_source(page), page_url=page_url, current_url=page_url)
+    try:
+        data = pdf.current_pdf(page, page_url=page_url, base_url=request.build_absolute_uri("/"))
+    except pdf.PdfUnavailable:
+        return _unavailable(request, page)
+    return _pdf_bytes(data, page.title, page.current_revision_id)
 
 
 @require_safe
@@ -62,10 +66,18 @@ def _pdf_response(request, source: pdf.PdfSource, *, page_url: str, current_url:
     try:
         data = pdf.make_pdf(source, html, base_url=request.build_absolute_uri("/"))
     except pdf.PdfUnavailable:
-        context = {"page": source.page, "retry_after": RETRY_AFTER_SECONDS}
-        response = render(request, "wiki/page_pdf_unavailable.html", context, status=503)
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
+        return _unavailable(request, source.page)
+    return _pdf_bytes(data, source.title, source.revision_id)
+
+
+def _unavailable(request, page):
+    context = {"page": page, "retry_after": RETRY_AFTER_SECONDS}
+    response = render(request, "wiki/page_pdf_unavailable.html", context, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def _pdf_bytes(data: bytes, title: str, revision_id: int | None):
     response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = pdf.content_disposition(source.title, source.revision_id)
+    response["Content-Disposition"] = pdf.content_disposition(title, revision_id)
     return response
