@@ -60,6 +60,22 @@ class PageQuerySet(models.QuerySet):
             return self.none()
         return self.filter(key=title_key(title))
 
+    def with_title_or_its_target(self, title: str):
+        """The page with this title and, when it is a redirect, the pages its
+        text links to, its target among them: one query for a redirect view.
+        The link table always holds a redirect's target (see
+        ``wiki.services._link_targets``)."""
+        try:
+            key = title_key(validate_title(title))
+        except ValidationError:
+            return self.none()
+        targets = (
+            Link.objects.filter(source__key=key)
+            .exclude(source__redirect_to="")
+            .values("target_key")
+        )
+        return self.filter(models.Q(key=key) | models.Q(key__in=targets))
+
     def linking_to(self, page: "Page"):
         return self.filter(outgoing_links__target_key=page.key).distinct()
 

@@ -1,5 +1,6 @@
 """Function views: parse the request, load, call a queryset or service, render."""
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import (
@@ -8,9 +9,12 @@ from django.http import (
     JsonResponse,
 )
 from django.shortcuts import render
-from django.utils.http import urlencode
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date, urlencode
 from django.views.decorators.http import require_GET, require_safe
 
+from wiki.caching import make_etag, mark_public, state_last_modified
+from wiki.context_processors import current_disclaimer
 from wiki.feedback import vote_counts
 from wiki.models import Page
 from wiki.page_views import count_page_view
@@ -32,6 +36,41 @@ def _canonical_redirect(request, page: Page, slug: str):
     return HttpResponsePermanentRedirect(url)
 
 
+def _validators(request, shown: Page, redirected_from, redirect_target_exists):
+    """``(etag, last_modified)`` of an anonymous reader's view of ``shown``,
+    or None when the view is personal (a logged-in user, a message to show).
+
+    The ETag covers everything the page shows that can change: the current
+    revisions (body, metadata, cross-links, titles), ``link_version`` (which
+    links are missing), the vote counts, whether a redirect's target exists,
+    the disclaimer, the URL (the login link holds it) and the code."""
+    if request.user.is_authenticated or len(messages.get_messages(request)):
+        return None
+    etag = make_etag(
+        request.scheme,
+        request.get_host(),
+        request.get_full_path(),
+        *(
+            (page.pk, page.title, page.current_revision_id, page.link_version, page.updated_at)
+            for page in (shown, redirected_from)
+            if page is not None
+        ),
+        vote_counts(shown),
+        redirect_target_exists,
+        current_disclaimer(),
+    )
+    return etag, state_last_modified(request.get_full_path(), etag)
+
+
+def _with_validators(response, validators):
+    etag, last_modified = validators
+    response["ETag"] = etag
+    if last_modified is not None:
+        response["Last-Modified"] = http_date(last_modified.timestamp())
+    mark_public(response)
+    return response
+
+
 def _render_page(
     request,
     page: Page,
@@ -41,6 +80,19 @@ def _render_page(
     redirect_target_exists: bool | None = None,
 ):
     shown = page
+    if shown.is_redirect and redirect_target_exists is None:
+        redirect_target_exists = Page.objects.with_title(shown.redirect_to).exists()
+    count_page_view(request, shown)
+    validators = _validators(request, shown, redirected_from, redirect_target_exists)
+    if validators is not None:
+        etag, last_modified = validators
+        not_modified = get_conditional_response(
+            request,
+            etag=etag,
+            last_modified=None if last_modified is None else int(last_modified.timestamp()),
+        )
+        if not_modified is not None:
+            return _with_validators(not_modified, validators)
     # A redirect page shows where it points, never its "#REDIRECT" line.
     display = page_display(shown, with_body=not shown.is_redirect)
     context = {
@@ -52,14 +104,12 @@ def _render_page(
         "vote_counts": vote_counts(shown),
     }
     if shown.is_redirect:
-        if redirect_target_exists is None:
-            redirect_target_exists = Page.objects.with_title(shown.redirect_to).exists()
         context["redirect_target_exists"] = redirect_target_exists
         context["redirect_target_url"] = wiki_href(shown.redirect_to, shown.redirect_fragment)
     elif redirected_from is not None and redirected_from.redirect_fragment:
         context["redirect_anchor"] = section_anchor(redirected_from.redirect_fragment)
-    count_page_view(request, shown)
-    return render(request, "wiki/page_detail.html", context, status=status)
+    response = render(request, "wiki/page_detail.html", context, status=status)
+    return response if validators is None else _with_validators(response, validators)
 
 
 def _missing_page(request, title: str):
@@ -82,9 +132,13 @@ def main_page(request):
 
 @require_safe
 def page_detail(request, title):
-    """Read a page's current revision, following a redirect one hop."""
+    """Read a page's current revision, following a redirect one hop. The
+    page and a redirect's target come in one query."""
     wanted = slug_to_title(title)
-    page = Page.objects.with_title(wanted).with_vote_counts().first()
+    pages = {
+        row.key: row for row in Page.objects.with_title_or_its_target(wanted).with_vote_counts()
+    }
+    page = pages.get(title_key(wanted))
     if page is None:
         return _missing_page(request, wanted)
     if redirect := _canonical_redirect(request, page, title):
@@ -94,7 +148,10 @@ def page_detail(request, title):
         # page, flagged, so a chain or a loop can never hang a request.
         if request.GET.get("redirect") == "no":
             return _render_page(request, page)
-        target = Page.objects.with_title(page.redirect_to).with_vote_counts().first()
+        target = pages.get(title_key(page.redirect_to))
+        if target is None:
+            # Not in the link table (never true after save_page): ask directly.
+            target = Page.objects.with_title(page.redirect_to).with_vote_counts().first()
         if target is not None:
             return _render_page(request, target, redirected_from=page)
         return _render_page(request, page, redirect_target_exists=False)
