@@ -4,7 +4,7 @@ page to another.
 
 An anonymous page view is the same bytes for every anonymous reader (no CSRF
 token, no cookie, no name), so a proxy may keep it for ``PUBLIC_MAX_AGE``
-seconds and a browser may revalidate it with its ETag. Anything tied to one
+seconds and a browser revalidates it with its ETag. Anything tied to one
 person (a logged-in user's page, a page showing a message, a response that
 sets a cookie) is ``private, no-store``: ``cache_headers_middleware`` makes it
 so after every other middleware had its say.
@@ -26,7 +26,7 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control, pat
 # Long enough to absorb a burst of readers on one article, short enough that
 # an edit reaches readers behind a proxy within a minute.
 PUBLIC_MAX_AGE = 60
-STATE_CACHE_SECONDS = 60 * 60 * 24 * 30
+STATE_CACHE_SECONDS = 60 * 60 * 24 * 7
 
 
 @functools.cache
@@ -51,10 +51,10 @@ def make_etag(*parts) -> str:
 
 
 def state_last_modified(scope: str, etag: str) -> datetime.datetime | None:
-    """The Last-Modified date of the representation ``etag`` of ``scope``
-    (a URL path), or None while it is too new to be dated.
+    """The Last-Modified date of the state ``etag`` (a digest of what is
+    shown) of ``scope`` (a URL path), or None while it is too new to be dated.
 
-    The date is when any app server first served this ETag for this URL,
+    The date is when any app server first served this state at this URL,
     kept in the shared cache, rounded up to the next whole second; it is
     given only once that second has passed. So a change (a new ETag, first
     seen after every earlier answer was sent) always gets a later date than
@@ -75,9 +75,11 @@ def state_last_modified(scope: str, etag: str) -> datetime.datetime | None:
 
 
 def mark_public(response) -> None:
-    """Let browsers and shared proxies keep ``response`` briefly. The
-    middleware takes it back when the response turns out to be personal."""
-    patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
+    """Let shared proxies keep ``response`` briefly, and browsers keep it but
+    ask again each time (a cheap 304): a reader who has just voted or logged
+    in must not be shown their own stale copy. The middleware takes all this
+    back when the response turns out to be personal."""
+    patch_cache_control(response, public=True, max_age=0, s_maxage=PUBLIC_MAX_AGE)
     patch_vary_headers(response, ("Cookie",))
 
 

@@ -46,10 +46,9 @@ def _validators(request, shown: Page, redirected_from, redirect_target_exists):
     the disclaimer, the URL (the login link holds it) and the code."""
     if request.user.is_authenticated or len(messages.get_messages(request)):
         return None
-    etag = make_etag(
+    content = make_etag(
         request.scheme,
         request.get_host(),
-        request.get_full_path(),
         *(
             (page.pk, page.title, page.current_revision_id, page.link_version, page.updated_at)
             for page in (shown, redirected_from)
@@ -59,7 +58,10 @@ def _validators(request, shown: Page, redirected_from, redirect_target_exists):
         redirect_target_exists,
         current_disclaimer(),
     )
-    return etag, state_last_modified(request.get_full_path(), etag)
+    # Dated per page URL, not per query string, so made-up query strings
+    # cannot fill the cache with dates.
+    scope = request.path + ("?redirect=no" if request.GET.get("redirect") == "no" else "")
+    return make_etag(content, request.get_full_path()), state_last_modified(scope, content)
 
 
 def _with_validators(response, validators):
