@@ -14,7 +14,7 @@ from django.utils.http import http_date, urlencode
 from django.views.decorators.http import require_GET, require_safe
 
 from wiki.caching import make_etag, mark_public, state_last_modified
-from wiki.context_processors import current_disclaimer
+from wiki.context_processors import request_disclaimer
 from wiki.feedback import vote_counts
 from wiki.models import Page
 from wiki.page_views import count_page_view
@@ -56,7 +56,7 @@ def _validators(request, shown: Page, redirected_from, redirect_target_exists):
         ),
         vote_counts(shown),
         redirect_target_exists,
-        current_disclaimer(),
+        request_disclaimer(request),
     )
     # Dated per page URL, not per query string, so made-up query strings
     # cannot fill the cache with dates.
