@@ -60,15 +60,11 @@ class PageQuerySet(models.QuerySet):
             return self.none()
         return self.filter(key=title_key(title))
 
-    def with_title_or_its_target(self, title: str):
-        """The page with this title and, when it is a redirect, the pages its
-        text links to, its target among them: one query for a redirect view.
-        The link table always holds a redirect's target (see
+    def with_key_or_its_target(self, key: str):
+        """The page with this title key and, when it is a redirect, the pages
+        its text links to, its target among them: one query for a redirect
+        view. The link table always holds a redirect's target (see
         ``wiki.services._link_targets``)."""
-        try:
-            key = title_key(validate_title(title))
-        except ValidationError:
-            return self.none()
         # A UNION, not "key = k OR key IN (...)": PostgreSQL answers the OR
         # with a scan of every page, the UNION with two index lookups.
         own = Page.objects.filter(key=key).order_by().values("key")

@@ -1,5 +1,7 @@
 """Function views: parse the request, load, call a queryset or service, render."""
 
+import functools
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -22,6 +24,28 @@ from wiki.rendering import page_display, section_anchor, wiki_href
 from wiki.titles import slug_to_title, title_key, title_to_slug, validate_title
 
 MAIN_PAGE_TITLE = "Main Page"
+# Stands for the title key in the page view's query, compiled once a process.
+_KEY_PLACEHOLDER = "\x00page key\x00"
+
+
+@functools.lru_cache(maxsize=4)
+def _page_view_sql(vendor: str) -> tuple[str, tuple]:
+    queryset = Page.objects.with_key_or_its_target(_KEY_PLACEHOLDER).with_vote_counts()
+    return queryset.query.sql_with_params()
+
+
+def _pages_for_view(title: str) -> dict[str, Page]:
+    """The page titled ``title`` and, when it is a redirect, its target (with
+    vote counts), by key: ``with_key_or_its_target(key).with_vote_counts()``
+    in one query. Its SQL is built once a process: building and compiling it
+    through the ORM took ~1.4 ms a view, ten times as long as running it."""
+    try:
+        key = title_key(validate_title(title))
+    except ValidationError:
+        return {}
+    sql, params = _page_view_sql(connection.vendor)
+    params = [key if param == _KEY_PLACEHOLDER else param for param in params]
+    return {page.key: page for page in Page.objects.raw(sql, params)}
 
 
 def _canonical_redirect(request, page: Page, slug: str):
@@ -126,7 +150,7 @@ def _missing_page(request, title: str):
 @require_safe
 def main_page(request):
     """The main page: the page titled "Main Page", served at /."""
-    page = Page.objects.with_title(MAIN_PAGE_TITLE).with_vote_counts().first()
+    page = _pages_for_view(MAIN_PAGE_TITLE).get(title_key(MAIN_PAGE_TITLE))
     if page is None:
         return render(request, "wiki/main_page_empty.html")
     return _render_page(request, page)
@@ -137,9 +161,7 @@ def page_detail(request, title):
     """Read a page's current revision, following a redirect one hop. The
     page and a redirect's target come in one query."""
     wanted = slug_to_title(title)
-    pages = {
-        row.key: row for row in Page.objects.with_title_or_its_target(wanted).with_vote_counts()
-    }
+    pages = _pages_for_view(wanted)
     page = pages.get(title_key(wanted))
     if page is None:
         return _missing_page(request, wanted)
