@@ -4,6 +4,7 @@ for every kind of page a reader can land on."""
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from wiki import page_views
@@ -106,3 +107,24 @@ def test_page_view_goes_to_redis_not_the_database(client, articles):
     pending = page_views._redis().hgetall(cache.make_key(page_views.PENDING_KEY))
     assert sum(int(views) for views in pending.values()) == 4
     assert not PageViewDay.objects.exists()
+
+
+def shared_copy(response):
+    return cache.get("wiki:page-view:" + response["ETag"].strip('"'))
+
+
+def test_page_rendered_for_one_reader_is_kept_for_the_next_in_the_shared_cache(
+    client, articles, django_assert_num_queries
+):
+    first = client.get("/wiki/Proleukin/")
+    assert shared_copy(first) == first.content
+    with django_assert_num_queries(1):
+        again = Client().get("/wiki/Proleukin/")
+    assert again.content == first.content
+
+
+def test_page_under_a_made_up_query_string_is_not_kept(client, articles):
+    response = client.get("/wiki/Interleukin-2/?utm_source=x1")
+    assert response.status_code == 200
+    assert shared_copy(response) is None
+    assert shared_copy(client.get("/wiki/Proleukin/?redirect=no")) is not None

@@ -3,6 +3,7 @@
 import functools
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import (
@@ -24,6 +25,9 @@ from wiki.rendering import page_display, section_anchor, wiki_href
 from wiki.titles import slug_to_title, title_key, title_to_slug, validate_title
 
 MAIN_PAGE_TITLE = "Main Page"
+# How long a rendered anonymous page is kept under its ETag. Any change
+# makes a new ETag, so this bounds only the memory old copies take.
+SHARED_PAGE_SECONDS = 60 * 60
 # Stands for the title key in the page view's query, compiled once a process.
 _KEY_PLACEHOLDER = "\x00page key\x00"
 
@@ -110,15 +114,37 @@ def _render_page(
         redirect_target_exists = Page.objects.with_title(shown.redirect_to).exists()
     count_page_view(request, shown)
     validators = _validators(request, shown, redirected_from, redirect_target_exists)
-    if validators is not None:
-        etag, last_modified = validators
-        not_modified = get_conditional_response(
+    if validators is None:
+        return _page_response(request, shown, redirected_from, redirect_target_exists, status)
+    etag, last_modified = validators
+    timestamp = None if last_modified is None else int(last_modified.timestamp())
+    response = get_conditional_response(request, etag=etag, last_modified=timestamp)
+    if response is None:
+        response = _shared_page_response(
             request,
-            etag=etag,
-            last_modified=None if last_modified is None else int(last_modified.timestamp()),
+            etag,
+            lambda: _page_response(request, shown, redirected_from, redirect_target_exists, status),
         )
-        if not_modified is not None:
-            return _with_validators(not_modified, validators)
+    return _with_validators(response, validators)
+
+
+def _shared_page_response(request, etag: str, make_response):
+    """An anonymous reader's page: the bytes any app server rendered for this
+    ETag (which covers all they show), else ``make_response()``, kept for the
+    next reader. Only the page's plain URLs: made-up query strings would fill
+    the cache with copies."""
+    is_plain_url = request.META.get("QUERY_STRING", "") in {"", "redirect=no"}
+    cache_key = "wiki:page-view:" + etag.strip('"')
+    content = cache.get(cache_key) if is_plain_url else None
+    if content is not None:
+        return HttpResponse(content, content_type="text/html; charset=utf-8")
+    response = make_response()
+    if is_plain_url and response.status_code == 200:
+        cache.set(cache_key, response.content, SHARED_PAGE_SECONDS)
+    return response
+
+
+def _page_response(request, shown: Page, redirected_from, redirect_target_exists, status):
     # A redirect page shows where it points, never its "#REDIRECT" line.
     display = page_display(shown, with_body=not shown.is_redirect)
     context = {
@@ -134,8 +160,7 @@ def _render_page(
         context["redirect_target_url"] = wiki_href(shown.redirect_to, shown.redirect_fragment)
     elif redirected_from is not None and redirected_from.redirect_fragment:
         context["redirect_anchor"] = section_anchor(redirected_from.redirect_fragment)
-    response = render(request, "wiki/page_detail.html", context, status=status)
-    return response if validators is None else _with_validators(response, validators)
+    return render(request, "wiki/page_detail.html", context, status=status)
 
 
 def _missing_page(request, title: str):
