@@ -176,6 +176,8 @@ def test_vote_from_another_site_is_refused(make_page):
         VOTE_URL, {"useful": "yes"}, headers={"Referer": "https://elsewhere.example/page/"}
     )
     assert response.status_code == 403
+    response = browser.post(VOTE_URL, {"useful": "yes"}, headers={"Sec-Fetch-Site": "cross-site"})
+    assert response.status_code == 403
     assert not Vote.objects.exists()
 
 
