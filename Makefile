@@ -54,6 +54,10 @@ $(SECRET_FILE):
 
 # Production settings (DEBUG off) on plain HTTP at $(HOST):$(PORT). Behind a
 # TLS proxy, set DJANGO_HTTPS=1 and a real DJANGO_SECRET_KEY instead.
+# More than one app server: run `make serve` on each with the same
+# DATABASE_URL (PostgreSQL), REDIS_URL (cache, sessions, view counts) and
+# DJANGO_SECRET_KEY (var/secret_key is per machine), behind one proxy, and
+# `manage.py flushviews` from cron on one of them.
 serve: install $(SECRET_FILE)
 	DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat $(SECRET_FILE))}" DJANGO_HTTPS="$${DJANGO_HTTPS:-0}" \
 		$(BIN)/python manage.py migrate --noinput

@@ -20,6 +20,14 @@ def current_disclaimer() -> tuple[str, str]:
     return cached
 
 
+def request_disclaimer(request) -> tuple[str, str]:
+    """``current_disclaimer()``, asked of the cache once a request (the page
+    view's ETag and the footer both need it)."""
+    if not hasattr(request, "_wiki_disclaimer"):
+        request._wiki_disclaimer = current_disclaimer()
+    return request._wiki_disclaimer
+
+
 def forget_disclaimer() -> None:
     cache.delete(DISCLAIMER_CACHE_KEY)
 
@@ -29,7 +37,8 @@ def site(request):
     user = getattr(request, "user", None)
 
     def disclaimer_paragraphs():
-        return [line.strip() for line in current_disclaimer()[0].splitlines() if line.strip()]
+        text = request_disclaimer(request)[0]
+        return [line.strip() for line in text.splitlines() if line.strip()]
 
     def is_moderator():
         return bool(user and user.is_authenticated and user.has_perm("wiki.change_page"))

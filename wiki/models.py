@@ -60,6 +60,22 @@ class PageQuerySet(models.QuerySet):
             return self.none()
         return self.filter(key=title_key(title))
 
+    def with_key_or_its_target(self, key: str):
+        """The page with this title key and, when it is a redirect, the pages
+        its text links to, its target among them: one query for a redirect
+        view. The link table always holds a redirect's target (see
+        ``wiki.services._link_targets``)."""
+        # A UNION, not "key = k OR key IN (...)": PostgreSQL answers the OR
+        # with a scan of every page, the UNION with two index lookups.
+        own = Page.objects.filter(key=key).order_by().values("key")
+        targets = (
+            Link.objects.filter(source__key=key)
+            .exclude(source__redirect_to="")
+            .order_by()
+            .values("target_key")
+        )
+        return self.filter(key__in=own.union(targets, all=True))
+
     def linking_to(self, page: "Page"):
         return self.filter(outgoing_links__target_key=page.key).distinct()
 

@@ -6,10 +6,12 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.cache import cache
 from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from wiki.feedback import address_digest, client_address, page_statistics, vote_counts
 from wiki.models import Link, Page, RevisionInfo
+from wiki.security import is_cross_site
 from wiki.services import record_vote, voter_key_for
 from wiki.titles import slug_to_title, title_to_slug
 
@@ -57,10 +59,16 @@ def _vote_target(page: Page) -> Page:
     return page
 
 
+# No CSRF token: the vote form is on pages every anonymous reader shares
+# (and proxies cache), so a browser's Origin/Referer is checked instead.
+@csrf_exempt
 @require_POST
 def page_vote(request, title):
     """Record the reader's answer (``useful`` = yes/no) for the page, once
-    per reader; answer JSON to scripts, else redirect back with thanks."""
+    per reader; answer JSON to scripts, else redirect back with thanks.
+    A vote another site's page sends is refused (403)."""
+    if is_cross_site(request):
+        return _refuse(request, "Votes are accepted from this site's pages only.", 403)
     page = Page.objects.with_title(slug_to_title(title)).first()
     if page is None:
         return _refuse(request, "There is no page with this title.", 404)

@@ -1,0 +1,114 @@
+"""HTTP caching of page views: validators (ETag, Last-Modified) and the
+Cache-Control rules that keep a shared proxy from ever serving one reader's
+page to another.
+
+An anonymous page view is the same bytes for every anonymous reader (no CSRF
+token, no cookie, no name), so a proxy may keep it for ``PUBLIC_MAX_AGE``
+seconds and a browser revalidates it with its ETag. Anything tied to one
+person (a logged-in user's page, a page showing a message, a response that
+sets a cookie) is ``private, no-store``: ``cache_headers_middleware`` makes it
+so after every other middleware had its say.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import hashlib
+import math
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
+
+# Long enough to absorb a burst of readers on one article, short enough that
+# an edit reaches readers behind a proxy within a minute.
+PUBLIC_MAX_AGE = 60
+STATE_CACHE_SECONDS = 60 * 60 * 24 * 7
+
+
+@functools.cache
+def code_version() -> str:
+    """A digest of the templates, the app's code and the static sources, so a
+    deploy that changes how pages look changes every ETag. Computed once a
+    process, from file contents (identical on every app server)."""
+    base = Path(settings.BASE_DIR)
+    digest = hashlib.sha256()
+    for folder, pattern in (("templates", "*.html"), ("wiki", "*.py"), ("static", "*")):
+        for path in sorted((base / folder).rglob(pattern)):
+            if path.is_file():
+                digest.update(str(path.relative_to(base)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def make_etag(*parts) -> str:
+    """A strong ETag over everything a representation depends on."""
+    text = "\x1f".join(str(part) for part in (code_version(), *parts))
+    return '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
+
+
+def state_last_modified(scope: str, etag: str) -> datetime.datetime | None:
+    """The Last-Modified date of the state ``etag`` (a digest of what is
+    shown) of ``scope`` (a URL path), or None while it is too new to be dated.
+
+    The date is when any app server first served this state at this URL,
+    kept in the shared cache, rounded up to the next whole second; it is
+    given only once that second has passed. So a change (a new ETag, first
+    seen after every earlier answer was sent) always gets a later date than
+    any date a client holds, and an If-Modified-Since request never gets a
+    304 for a page that changed, even though HTTP dates count whole seconds.
+    A lost cache entry only makes the date later (a 200 instead of a 304).
+    """
+    key = "wiki:page-state:" + hashlib.sha256(scope.encode()).hexdigest()[:32]
+    now = timezone.now()
+    stored = cache.get(key)
+    if stored is None or stored[0] != etag:
+        first_seen = now
+        cache.set(key, (etag, first_seen), STATE_CACHE_SECONDS)
+    else:
+        first_seen = stored[1]
+    dated = datetime.datetime.fromtimestamp(math.ceil(first_seen.timestamp()), tz=datetime.UTC)
+    return dated if dated <= now else None
+
+
+def mark_public(response) -> None:
+    """Let shared proxies keep ``response`` briefly, and browsers keep it but
+    ask again each time (a cheap 304): a reader who has just voted or logged
+    in must not be shown their own stale copy. The middleware takes all this
+    back when the response turns out to be personal."""
+    patch_cache_control(response, public=True, max_age=0, s_maxage=PUBLIC_MAX_AGE)
+    patch_vary_headers(response, ("Cookie",))
+
+
+def _is_personal(request, response) -> bool:
+    user = getattr(request, "user", None)
+    return bool(response.cookies) or bool(user is not None and user.is_authenticated)
+
+
+def cache_headers_middleware(get_response):
+    """Never let a shared cache keep a personal response.
+
+    Placed before the session, CSRF and message middleware, so it sees the
+    cookies they set on the way out. A response that sets a cookie, or any
+    response to a logged-in user, is ``private, no-store`` with
+    ``Vary: Cookie`` whatever the view said (pages that show moderator tools,
+    messages or a CSRF token)."""
+
+    def middleware(request):
+        response = get_response(request)
+        if not _is_personal(request, response):
+            return response
+        if "public" in response.get("Cache-Control", ""):
+            for header in ("Cache-Control", "ETag", "Last-Modified"):
+                if response.has_header(header):
+                    del response[header]
+        if not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
+            patch_cache_control(response, private=True)
+        patch_vary_headers(response, ("Cookie",))
+        return response
+
+    return middleware
