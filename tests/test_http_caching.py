@@ -6,9 +6,9 @@ import time
 import pytest
 from django.core.management import call_command
 from django.templatetags.static import static
-from django.test import Client
 from django.utils.http import http_date
 
+from tests.clients import browser_client
 from wiki.services import save_page
 
 URL = "/wiki/Interleukin-2/"
@@ -61,7 +61,7 @@ def test_edit_changes_the_etag(client, il2):
 
 def test_new_vote_changes_the_etag(client, il2):
     etag = client.get(URL)["ETag"]
-    assert Client().post(URL + "vote/", {"useful": "yes"}).status_code == 302
+    assert browser_client().post(URL + "vote/", {"useful": "yes"}).status_code == 302
     response = client.get(URL, headers={"If-None-Match": etag})
     assert response.status_code == 200
     assert "(<span data-vote-total>1</span> vote)" in response.content.decode()
@@ -110,7 +110,7 @@ def test_unchanged_page_answers_304_to_if_modified_since(client, il2):
 def test_if_modified_since_never_hides_a_change(client, il2):
     last_modified = wait_for_last_modified(client)["Last-Modified"]
     # A change within the same second as the date the client holds.
-    assert Client().post(URL + "vote/", {"useful": "no"}).status_code == 302
+    assert browser_client().post(URL + "vote/", {"useful": "no"}).status_code == 302
     response = client.get(URL, headers={"If-Modified-Since": last_modified})
     assert response.status_code == 200
     assert "(<span data-vote-total>1</span> vote)" in response.content.decode()
@@ -143,7 +143,7 @@ def test_logged_in_page_is_private_and_never_stored(moderator_client, il2):
 
 
 def test_logged_in_user_never_gets_the_anonymous_304(client, moderator_client, il2):
-    etag = Client().get(URL)["ETag"]
+    etag = browser_client().get(URL)["ETag"]
     response = moderator_client.get(URL, headers={"If-None-Match": etag})
     assert response.status_code == 200
     assert "Log out" in response.content.decode()
@@ -179,7 +179,7 @@ def collected_static(tmp_path, settings):
 def test_hashed_static_file_is_cached_for_a_year_and_compressed(collected_static):
     hashed_url = static("css/site.css")
     assert hashed_url != "/static/css/site.css"  # a content hash in the name
-    client = Client()  # a new handler: WhiteNoise reads the collected files
+    client = browser_client()  # a new handler: WhiteNoise reads the collected files
     response = client.get(hashed_url, headers={"Accept-Encoding": "gzip, br"})
     assert response.status_code == 200
     cache_control = response["Cache-Control"]

@@ -11,10 +11,10 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from tests.clients import browser_client
 from wiki import page_views
 from wiki.models import PageViewBatch, PageViewDay, Vote
 from wiki.page_views import flush_page_views, write_view_counts
@@ -165,9 +165,9 @@ def test_without_redis_a_failed_write_keeps_the_counts(client, make_page, monkey
 
 def test_countries_are_counted_with_a_country_database(make_page, country_database):
     page = make_page()
-    Client(REMOTE_ADDR=CLIENT_ADDRESS).get("/wiki/Interleukin-2/")
-    Client(REMOTE_ADDR=CLIENT_ADDRESS).get("/wiki/Interleukin-2/")
-    Client(REMOTE_ADDR="192.0.2.7").get("/wiki/Interleukin-2/")
+    browser_client(REMOTE_ADDR=CLIENT_ADDRESS).get("/wiki/Interleukin-2/")
+    browser_client(REMOTE_ADDR=CLIENT_ADDRESS).get("/wiki/Interleukin-2/")
+    browser_client(REMOTE_ADDR="192.0.2.7").get("/wiki/Interleukin-2/")
     flush_page_views()
     assert views_of(page, country="GB") == 2
     assert views_of(page, country="") == 1
@@ -176,7 +176,7 @@ def test_countries_are_counted_with_a_country_database(make_page, country_databa
 def test_without_a_country_database_no_country_is_recorded(make_page, settings):
     settings.GEOIP_COUNTRY_DB = ""
     page = make_page()
-    Client(REMOTE_ADDR=CLIENT_ADDRESS).get("/wiki/Interleukin-2/")
+    browser_client(REMOTE_ADDR=CLIENT_ADDRESS).get("/wiki/Interleukin-2/")
     flush_page_views()
     assert list(PageViewDay.objects.filter(page=page).values_list("country", "views")) == [("", 1)]
 
@@ -184,20 +184,20 @@ def test_without_a_country_database_no_country_is_recorded(make_page, settings):
 def test_trusted_proxy_address_is_used_for_the_country(make_page, country_database, settings):
     settings.WIKI_TRUSTED_PROXIES = 1
     page = make_page()
-    Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=f"203.0.113.9, {CLIENT_ADDRESS}").get(
-        "/wiki/Interleukin-2/"
-    )
+    browser_client(
+        REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=f"203.0.113.9, {CLIENT_ADDRESS}"
+    ).get("/wiki/Interleukin-2/")
     flush_page_views()
     assert views_of(page, country="GB") == 1
 
 
 def test_no_ip_address_is_stored_anywhere_in_the_database(make_page, make_user, country_database):
     page = make_page()
-    anonymous = Client(REMOTE_ADDR=CLIENT_ADDRESS)
+    anonymous = browser_client(REMOTE_ADDR=CLIENT_ADDRESS)
     anonymous.get("/wiki/Interleukin-2/")
     anonymous.post("/wiki/Interleukin-2/vote/", {"useful": "yes"})
     anonymous.post("/wiki/Interleukin-2/vote/", {"useful": "no"})
-    logged_in = Client(REMOTE_ADDR=CLIENT_ADDRESS)
+    logged_in = browser_client(REMOTE_ADDR=CLIENT_ADDRESS)
     logged_in.force_login(make_user("patient"))
     logged_in.get("/wiki/Interleukin-2/")
     logged_in.post("/wiki/Interleukin-2/vote/", {"useful": "yes"})
@@ -223,7 +223,7 @@ def test_no_ip_address_is_stored_anywhere_in_the_database(make_page, make_user, 
 @pytest.mark.redis
 def test_no_ip_address_is_kept_in_redis(make_page, country_database):
     make_page()
-    anonymous = Client(REMOTE_ADDR=CLIENT_ADDRESS)
+    anonymous = browser_client(REMOTE_ADDR=CLIENT_ADDRESS)
     anonymous.get("/wiki/Interleukin-2/")
     anonymous.post("/wiki/Interleukin-2/vote/", {"useful": "yes"})
     client = page_views._redis()

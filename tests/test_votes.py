@@ -8,6 +8,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from tests.clients import browser_client
 from wiki.models import Vote
 from wiki.services import record_vote, save_page, voter_key_for
 from wiki.views import feedback
@@ -34,8 +35,8 @@ def test_changed_answer_updates_the_vote(client, make_page):
 
 def test_two_readers_count_twice(make_page):
     page = make_page()
-    Client().post(VOTE_URL, {"useful": "yes"})
-    Client().post(VOTE_URL, {"useful": "no"})
+    browser_client().post(VOTE_URL, {"useful": "yes"})
+    browser_client().post(VOTE_URL, {"useful": "no"})
     assert Vote.objects.filter(page=page).count() == 2
 
 
@@ -54,7 +55,7 @@ def test_logged_in_reader_votes_once_from_two_browsers(make_page, make_user):
     page = make_page()
     user = make_user("patient")
     for _ in range(2):
-        browser = Client()
+        browser = browser_client()
         browser.force_login(user)
         browser.post(VOTE_URL, {"useful": "no"})
     vote = Vote.objects.get(page=page)
@@ -76,7 +77,7 @@ def test_vote_redirects_back_with_thanks(client, make_page):
 
 def test_vote_with_javascript_answers_json_with_the_new_count(client, make_page):
     make_page()
-    Client().post(VOTE_URL, {"useful": "no"})
+    browser_client().post(VOTE_URL, {"useful": "no"})
     response = client.post(
         VOTE_URL, {"useful": "yes"}, headers={"X-Requested-With": "XMLHttpRequest"}
     )
@@ -105,7 +106,7 @@ def test_count_on_page_changes_after_a_vote(client, make_page):
         "<span data-vote-total>0</span> votes"
         in client.get("/wiki/Interleukin-2/").content.decode()
     )
-    Client().post(VOTE_URL, {"useful": "yes"})
+    browser_client().post(VOTE_URL, {"useful": "yes"})
     assert (
         "<span data-vote-total>1</span> vote)"
         in client.get("/wiki/Interleukin-2/").content.decode()
@@ -181,6 +182,15 @@ def test_vote_from_another_site_is_refused(make_page):
     assert not Vote.objects.exists()
 
 
+def test_vote_naming_no_origin_at_all_is_refused(make_page):
+    # Neither Origin nor Referer: what an old browser sends from another
+    # site's no-referrer form. Our own pages always let the browser send one.
+    make_page()
+    response = Client(enforce_csrf_checks=True).post(VOTE_URL, {"useful": "yes"})
+    assert response.status_code == 403
+    assert not Vote.objects.exists()
+
+
 def test_vote_from_the_page_itself_needs_no_csrf_token(make_page):
     make_page()
     browser = Client(enforce_csrf_checks=True)
@@ -216,13 +226,16 @@ def test_address_cap_gets_429_across_sessions_and_changes_nothing(make_page, mon
     page = make_page()
     monkeypatch.setattr(feedback, "VOTES_PER_ADDRESS", (3, 600))
     statuses = [
-        Client(REMOTE_ADDR="81.2.69.160").post(VOTE_URL, {"useful": "yes"}).status_code
+        browser_client(REMOTE_ADDR="81.2.69.160").post(VOTE_URL, {"useful": "yes"}).status_code
         for _ in range(4)
     ]
     assert statuses == [302, 302, 302, 429]
     assert Vote.objects.filter(page=page).count() == 3
     # Another address is not affected.
-    assert Client(REMOTE_ADDR="81.2.69.161").post(VOTE_URL, {"useful": "no"}).status_code == 302
+    assert (
+        browser_client(REMOTE_ADDR="81.2.69.161").post(VOTE_URL, {"useful": "no"}).status_code
+        == 302
+    )
 
 
 def test_address_cap_is_generous_enough_for_a_shared_address():
@@ -255,7 +268,7 @@ def test_deleting_a_page_deletes_its_votes(make_page):
 def test_thirty_concurrent_votes_from_one_reader_count_once(monkeypatch):
     save_page("Interleukin-2", "Some text.")
     monkeypatch.setattr(feedback, "VOTES_PER_READER", (100, 600))
-    session = Client().session
+    session = browser_client().session
     assert isinstance(session, SessionBase)
     session.save()
     session_key = session.session_key
@@ -263,7 +276,7 @@ def test_thirty_concurrent_votes_from_one_reader_count_once(monkeypatch):
     statuses = []
 
     def vote(answer):
-        browser = Client()
+        browser = browser_client()
         browser.cookies["sessionid"] = session_key
         try:
             barrier.wait()
