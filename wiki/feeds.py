@@ -1,5 +1,7 @@
 """The Atom feed of recent changes."""
 
+import re
+
 from django.contrib.syndication.views import Feed
 from django.utils.feedgenerator import Atom1Feed
 
@@ -7,6 +9,9 @@ from wiki.views.history import recent_revisions
 
 FEED_DAYS = 30
 FEED_ITEMS = 50
+# Characters XML 1.0 cannot carry (Django's feed writer refuses them with an
+# error). An edit summary may hold one; the feed shows a space instead.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 class RecentChangesFeed(Feed):
@@ -19,7 +24,7 @@ class RecentChangesFeed(Feed):
         return recent_revisions(FEED_DAYS, FEED_ITEMS)
 
     def item_title(self, info):
-        summary = info.revision.comment or "no summary"
+        summary = _NOT_XML.sub(" ", info.revision.comment) or "no summary"
         return f"{info.page.title}: {summary}"
 
     def item_description(self, info):
