@@ -3,7 +3,9 @@
 import re
 
 from django.contrib.syndication.views import Feed
+from django.utils.decorators import method_decorator
 from django.utils.feedgenerator import Atom1Feed
+from django.views.decorators.http import require_safe
 
 from wiki.views.history import recent_revisions
 
@@ -19,6 +21,11 @@ class RecentChangesFeed(Feed):
     title = "KCR Wiki: recent changes"
     link = "/recent-changes/"
     subtitle = "The latest edits to KCR Wiki pages."
+
+    @method_decorator(require_safe)
+    def __call__(self, request, *args, **kwargs):
+        """GET and HEAD only: anything else is 405."""
+        return super().__call__(request, *args, **kwargs)
 
     def items(self):
         return recent_revisions(FEED_DAYS, FEED_ITEMS)

@@ -12,17 +12,21 @@ from wiki.forms import CrossLinkFormSet, EditForm, MoveForm, crosslinks_from
 from wiki.models import Page, RevisionInfo
 from wiki.rendering import render_body
 from wiki.revisions import current_content, merge_edit, revision_content
-from wiki.titles import slug_to_title, title_key, validate_title
+from wiki.titles import slug_to_title, validate_title
 from wiki.views.access import permission_required
 
 CROSSLINK_PREFIX = "crosslinks"
 # base_revision of a form that creates a page: any existing page conflicts.
 NEW_PAGE_BASE = 0
+# django-reversion's Revision.id is an AutoField: a larger id in a URL names
+# no revision (and would overflow the database's integer in a query).
+MAX_REVISION_ID = 2**31 - 1
 
 
 def page_for_slug(slug: str) -> Page:
-    """The page a URL names (any spelling of its title), or 404."""
-    return get_object_or_404(Page, key=title_key(slug_to_title(slug)))
+    """The page a URL names (any spelling of its title), or 404. A slug that
+    cannot be a title (a NUL byte, which PostgreSQL refuses) is a 404 too."""
+    return get_object_or_404(Page.objects.with_title(slug_to_title(slug)))
 
 
 def canonical_redirect(request, page: Page, slug: str):
@@ -155,6 +159,8 @@ def page_revert(request, title, revision_id):
         RevisionInfo.objects.select_related("revision__user")
         .filter(page_id=page.pk, revision_id=revision_id)
         .first()
+        if revision_id <= MAX_REVISION_ID
+        else None
     )
     if info is None:
         raise Http404("No such revision of this page.")

@@ -17,7 +17,7 @@ from wiki.forms import RecentChangesForm
 from wiki.models import CrossLink, RevisionInfo
 from wiki.rendering import render_body
 from wiki.revisions import revision_contents
-from wiki.views.editing import canonical_redirect, page_for_slug
+from wiki.views.editing import MAX_REVISION_ID, canonical_redirect, page_for_slug
 
 HISTORY_PER_PAGE = 50
 
@@ -40,7 +40,9 @@ def revision_rows():
 
 
 def _revision_of(page, revision_id) -> RevisionInfo:
-    info = revision_rows().filter(page_id=page.pk, revision_id=revision_id).first()
+    info = None
+    if revision_id <= MAX_REVISION_ID:
+        info = revision_rows().filter(page_id=page.pk, revision_id=revision_id).first()
     if info is None:
         raise Http404("No such revision of this page.")
     return info
