@@ -347,3 +347,51 @@ def test_invalid_utf8_in_a_new_title_moves_to_replacement_characters(world):
     assert response.status_code == 302
     assert Page.objects.get(title="A\ufffd\ufffdB").body.startswith("Interleukin-2 treats")
     assert Page.objects.get(title=TITLE).is_redirect
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_bad_usernames_in_contributions_answer_404(world, role):
+    client = client_for(role)
+    for username in ["nobody", "a%00b", "%FF%FE", "x" * 400, "%20"]:
+        response = send(client, "GET", f"/contributions/{username}/")
+        assert response.status_code == 404, (username, response.status_code)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/wiki/page/?q=a%00b",
+        "/admin/wiki/page/a%00b/change/",
+        "/admin/wiki/page/99999999999999999999999/change/",
+        "/admin/wiki/page/abc/change/",
+        "/admin/wiki/pagefeedback/?q=a%00b",
+        "/admin/wiki/pagefeedback/?o=%00&p=%00",
+        "/admin/auth/user/?q=%00",
+        "/admin/auth/user/a%00b/change/",
+        "/admin/wiki/page/?q=" + "x" * 20_000,
+        "/admin/%FF%FE/",
+    ],
+)
+def test_bad_input_to_the_admin_never_fails(world, make_user, url):
+    client = Client(raise_request_exception=False)
+    client.force_login(make_user("admin", superuser=True))
+    send(client, "GET", url)
+
+
+def test_odd_numbers_in_the_edit_form_are_refused(world):
+    # An unknown or huge base revision is a conflict (409): the moderator's
+    # text comes back to them, nothing is saved.
+    client = client_for("moderator")
+    for name, value in [
+        ("base_revision", str(2**64)),
+        ("base_revision", "999999"),
+        ("base_revision", "-5"),
+        ("base_revision", "1e9"),
+        ("crosslinks-TOTAL_FORMS", str(2**64)),
+        ("crosslinks-TOTAL_FORMS", "100000"),
+        ("article_date", "99999-01-01"),
+        ("article_date", "2009-02-30"),
+    ]:
+        data = {**edit_data("Changed text.", world["r1"]), name: value}
+        response = send(client, "POST", f"/wiki/{TITLE}/edit/", _encode(data), content_type=_FORM)
+        assert response.status_code in {400, 409}, (name, value, response.status_code)

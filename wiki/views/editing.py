@@ -11,16 +11,13 @@ from wiki.diff import diff_metadata, diff_texts
 from wiki.forms import CrossLinkFormSet, EditForm, MoveForm, crosslinks_from
 from wiki.models import Page, RevisionInfo
 from wiki.rendering import render_body
-from wiki.revisions import current_content, merge_edit, revision_content
+from wiki.revisions import MAX_REVISION_ID, current_content, merge_edit, revision_content
 from wiki.titles import slug_to_title, validate_title
 from wiki.views.access import permission_required
 
 CROSSLINK_PREFIX = "crosslinks"
 # base_revision of a form that creates a page: any existing page conflicts.
 NEW_PAGE_BASE = 0
-# django-reversion's Revision.id is an AutoField: a larger id in a URL names
-# no revision (and would overflow the database's integer in a query).
-MAX_REVISION_ID = 2**31 - 1
 
 
 def page_for_slug(slug: str) -> Page:

@@ -16,8 +16,8 @@ from wiki.diff import diff_metadata, diff_texts
 from wiki.forms import RecentChangesForm
 from wiki.models import CrossLink, RevisionInfo
 from wiki.rendering import render_body
-from wiki.revisions import revision_contents
-from wiki.views.editing import MAX_REVISION_ID, canonical_redirect, page_for_slug
+from wiki.revisions import MAX_REVISION_ID, revision_contents
+from wiki.views.editing import canonical_redirect, page_for_slug
 
 HISTORY_PER_PAGE = 50
 
@@ -145,6 +145,8 @@ def recent_changes(request):
 @require_safe
 def contributions(request, username):
     """One user's edits, newest first, 50 a page."""
+    if "\x00" in username:  # no user has one, and PostgreSQL refuses it in a query
+        raise Http404("No such user.")
     user = get_object_or_404(get_user_model(), username=username)
     rows = revision_rows().select_related("page").filter(revision__user=user)
     page_of_rows = Paginator(rows, HISTORY_PER_PAGE).get_page(request.GET.get("page"))
