@@ -228,3 +228,43 @@ def test_preview_of_vector_is_harmless(moderator_client, vector):
     response = moderator_client.post("/wiki/Xss_Preview/edit/", data)
     assert response.status_code == (400 if "\x00" in vector else 200)
     assert page_dangers(response.content.decode()) == []
+
+
+REFLECTED = [
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "' onmouseover='alert(1)",
+    "javascript:alert(1)",
+    "<svg onload=alert(1)>",
+]
+
+
+@pytest.mark.parametrize("vector", REFLECTED)
+def test_markup_in_urls_is_never_reflected(moderator_client, make_page, vector):
+    """Whatever a link a reader is tricked into following carries in its path
+    or query string comes back escaped, whatever the status."""
+    make_page("Interleukin-2", "Text.")
+    anonymous = Client()
+    slug, query = quote(vector, safe=""), urlencode({"q": vector})
+    for client, url in [
+        (anonymous, f"/wiki/{slug}/"),
+        (anonymous, f"/wiki/{slug}"),
+        (anonymous, f"/wiki/{slug}/links/"),
+        (anonymous, f"/wiki/{slug}/history/"),
+        (anonymous, f"/no/such/{slug}/"),
+        (anonymous, f"/contributions/{slug}/"),
+        (anonymous, f"/search/?{query}&fulltext=1"),
+        (anonymous, f"/search/suggest/?{query}"),
+        (anonymous, f"/recent-changes/?days={slug}"),
+        (anonymous, f"/accounts/login/?next={slug}"),
+        (moderator_client, f"/wiki/{slug}/edit/"),
+        (moderator_client, f"/wiki/{slug}/info/"),
+        (moderator_client, f"/wiki/Interleukin-2/history/?page={slug}"),
+    ]:
+        response = client.get(url)
+        assert response.status_code < 500, url
+        if response["Content-Type"].startswith("application/json"):
+            # JSON is data, never a page: the browser may not sniff it as HTML.
+            assert response["X-Content-Type-Options"] == "nosniff"
+            continue
+        assert page_dangers(response.content.decode()) == [], url
