@@ -83,3 +83,11 @@ def test_feed_entries_link_to_their_diff(client, make_page):
     )
     body = client.get("/recent-changes/feed/").content.decode()
     assert f"/wiki/Alpha/diff/{first}/{second}/" in body
+
+
+def test_feed_survives_a_control_character_in_a_summary(client, make_page):
+    # XML 1.0 cannot carry most C0 characters: the feed shows a space.
+    make_page("Alpha", "one", summary="bad\x01summary")
+    response = client.get("/recent-changes/feed/")
+    assert response.status_code == 200
+    assert "bad summary" in response.content.decode()

@@ -1,10 +1,8 @@
 """Units for the one rendering pipeline: markdown, wiki links, sanitizer."""
 
-import re
-from html.parser import HTMLParser
-
 import pytest
 
+from tests.html_checks import dangers
 from wiki.rendering import (
     mark_missing_links,
     parse_redirect,
@@ -135,39 +133,6 @@ XSS_BODIES = [
     "<<script>script>alert(1)<</script>/script>",
     "<!--<script>alert(1)</script>-->",
 ]
-DANGEROUS_TAGS = {"script", "iframe", "object", "embed", "form", "meta", "base", "style", "svg"}
-C0_AND_SPACE = "".join(chr(code) for code in range(0x21))
-DANGEROUS_URL = re.compile(r"^(javascript|vbscript|data):", re.IGNORECASE)
-
-
-class _DangerFinder(HTMLParser):
-    """Collects what a browser would act on: tags, event handlers, styles and
-    URLs with script schemes. Text that merely looks like markup is harmless."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.found = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag in DANGEROUS_TAGS:
-            self.found.append(f"<{tag}>")
-        for name, value in attrs:
-            # What a browser's URL parser does: drop tabs and newlines anywhere,
-            # strip control characters and spaces at both ends.
-            url = re.sub(r"[\t\n\r]", "", value or "").strip(C0_AND_SPACE)
-            if name.startswith("on") or name == "style":
-                self.found.append(f"{tag}[{name}]")
-            elif name in {"href", "src", "action", "formaction", "xlink:href"} and (
-                DANGEROUS_URL.match(url)
-            ):
-                self.found.append(f"{tag}[{name}={value}]")
-
-
-def dangers(html):
-    finder = _DangerFinder()
-    finder.feed(html)
-    finder.close()
-    return finder.found
 
 
 @pytest.mark.parametrize("body", XSS_BODIES)

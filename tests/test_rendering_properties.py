@@ -4,7 +4,7 @@ the renderer."""
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.test_rendering import dangers
+from tests.html_checks import dangers
 from wiki.rendering import mark_missing_links, render_markdown
 
 FRAGMENTS = [

@@ -1,12 +1,19 @@
 """The Atom feed of recent changes."""
 
+import re
+
 from django.contrib.syndication.views import Feed
+from django.utils.decorators import method_decorator
 from django.utils.feedgenerator import Atom1Feed
+from django.views.decorators.http import require_safe
 
 from wiki.views.history import recent_revisions
 
 FEED_DAYS = 30
 FEED_ITEMS = 50
+# Characters XML 1.0 cannot carry (Django's feed writer refuses them with an
+# error). An edit summary may hold one; the feed shows a space instead.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 class RecentChangesFeed(Feed):
@@ -15,11 +22,16 @@ class RecentChangesFeed(Feed):
     link = "/recent-changes/"
     subtitle = "The latest edits to KCR Wiki pages."
 
+    @method_decorator(require_safe)
+    def __call__(self, request, *args, **kwargs):
+        """GET and HEAD only: anything else is 405."""
+        return super().__call__(request, *args, **kwargs)
+
     def items(self):
         return recent_revisions(FEED_DAYS, FEED_ITEMS)
 
     def item_title(self, info):
-        summary = info.revision.comment or "no summary"
+        summary = _NOT_XML.sub(" ", info.revision.comment) or "no summary"
         return f"{info.page.title}: {summary}"
 
     def item_description(self, info):

@@ -21,6 +21,9 @@ from wiki.models import CrossLink, Page, RevisionInfo
 from wiki.titles import canonical_title
 
 METADATA_FIELDS = ("article_date", "source_url", "source_name")
+# django-reversion's Revision.id is an AutoField: a larger id (from a URL or a
+# form) names no revision, and would overflow the database's integer in a query.
+MAX_REVISION_ID = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -81,9 +84,10 @@ def revision_contents(page: Page, revision_ids) -> dict[int, RevisionContent]:
     that are revisions of ``page`` (one query for the facts, one for the
     versions). Fields missing from an old version take their defaults;
     unknown fields are ignored."""
+    revision_ids = [number for number in revision_ids if 0 < number <= MAX_REVISION_ID]
     infos = {
         info.revision_id: info
-        for info in RevisionInfo.objects.filter(page_id=page.pk, revision_id__in=list(revision_ids))
+        for info in RevisionInfo.objects.filter(page_id=page.pk, revision_id__in=revision_ids)
     }
     if not infos:
         return {}

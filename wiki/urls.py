@@ -1,5 +1,6 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path, register_converter
+from django.views.decorators.http import require_safe
 
 from wiki.converters import TitleConverter
 from wiki.feeds import RecentChangesFeed
@@ -59,6 +60,6 @@ urlpatterns = [
     path("search/", discovery.search_pages, name="search"),
     path("search/suggest/", discovery.search_suggest, name="search-suggest"),
     path("pages/", discovery.all_pages, name="all-pages"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("sitemap.xml", require_safe(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", discovery.robots_txt, name="robots-txt"),
 ]

@@ -11,8 +11,8 @@ from wiki.diff import diff_metadata, diff_texts
 from wiki.forms import CrossLinkFormSet, EditForm, MoveForm, crosslinks_from
 from wiki.models import Page, RevisionInfo
 from wiki.rendering import render_body
-from wiki.revisions import current_content, merge_edit, revision_content
-from wiki.titles import slug_to_title, title_key, validate_title
+from wiki.revisions import MAX_REVISION_ID, current_content, merge_edit, revision_content
+from wiki.titles import slug_to_title, validate_title
 from wiki.views.access import permission_required
 
 CROSSLINK_PREFIX = "crosslinks"
@@ -21,8 +21,9 @@ NEW_PAGE_BASE = 0
 
 
 def page_for_slug(slug: str) -> Page:
-    """The page a URL names (any spelling of its title), or 404."""
-    return get_object_or_404(Page, key=title_key(slug_to_title(slug)))
+    """The page a URL names (any spelling of its title), or 404. A slug that
+    cannot be a title (a NUL byte, which PostgreSQL refuses) is a 404 too."""
+    return get_object_or_404(Page.objects.with_title(slug_to_title(slug)))
 
 
 def canonical_redirect(request, page: Page, slug: str):
@@ -155,6 +156,8 @@ def page_revert(request, title, revision_id):
         RevisionInfo.objects.select_related("revision__user")
         .filter(page_id=page.pk, revision_id=revision_id)
         .first()
+        if revision_id <= MAX_REVISION_ID
+        else None
     )
     if info is None:
         raise Http404("No such revision of this page.")

@@ -16,7 +16,7 @@ from wiki.diff import diff_metadata, diff_texts
 from wiki.forms import RecentChangesForm
 from wiki.models import CrossLink, RevisionInfo
 from wiki.rendering import render_body
-from wiki.revisions import revision_contents
+from wiki.revisions import MAX_REVISION_ID, revision_contents
 from wiki.views.editing import canonical_redirect, page_for_slug
 
 HISTORY_PER_PAGE = 50
@@ -40,7 +40,9 @@ def revision_rows():
 
 
 def _revision_of(page, revision_id) -> RevisionInfo:
-    info = revision_rows().filter(page_id=page.pk, revision_id=revision_id).first()
+    info = None
+    if revision_id <= MAX_REVISION_ID:
+        info = revision_rows().filter(page_id=page.pk, revision_id=revision_id).first()
     if info is None:
         raise Http404("No such revision of this page.")
     return info
@@ -143,6 +145,8 @@ def recent_changes(request):
 @require_safe
 def contributions(request, username):
     """One user's edits, newest first, 50 a page."""
+    if "\x00" in username:  # no user has one, and PostgreSQL refuses it in a query
+        raise Http404("No such user.")
     user = get_object_or_404(get_user_model(), username=username)
     rows = revision_rows().select_related("page").filter(revision__user=user)
     page_of_rows = Paginator(rows, HISTORY_PER_PAGE).get_page(request.GET.get("page"))
