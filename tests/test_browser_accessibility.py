@@ -97,3 +97,71 @@ def test_moderator_pages_have_no_wcag_violations(page, live_server, demo, modera
     page.get_by_role("button", name="Show changes").click()
     found["changes"] = axe_violations(page, WCAG_TAGS + BEST_PRACTICE_TAGS)
     assert {path: violations for path, violations in found.items() if violations} == {}
+
+
+# Browser zoom divides the layout width by the zoom factor and multiplies the
+# device pixels per CSS pixel by it, so 200% zoom is faithfully a viewport of
+# half the window's width with device_scale_factor 2 (media queries, rem and
+# wrapping all see what they would see zoomed). 320 CSS px is WCAG's reflow
+# width (1280 px at 400%) and a small phone.
+VIEWPORTS = {
+    "phone-320": ({"width": 320, "height": 640}, 1),
+    "zoom-200-of-1280": ({"width": 640, "height": 400}, 2),
+    "zoom-200-of-640": ({"width": 320, "height": 400}, 2),
+}
+LAYOUT_PATHS = {
+    "page": "/wiki/Interleukin-2/",
+    "redirect": "/wiki/Proleukin/",
+    "history": "/wiki/Interleukin-2/history/",
+    "search": "/search/?q=interleukin",
+    "year-index": "/articles/2009/",
+    "articles": "/articles/",
+    "login": "/accounts/login/",
+    "not-found": "/wiki/No_Such_Page/",
+    "recent-changes": "/recent-changes/",
+    "all-pages": "/pages/",
+}
+MODERATOR_LAYOUT_PATHS = {
+    "moderator-history": "/wiki/Interleukin-2/history/",
+    "edit": "/wiki/Interleukin-2/edit/",
+    "page-info": "/wiki/Interleukin-2/info/",
+}
+
+
+def overflowing_pages(page, base_url, paths, viewport_name, diff_path=None):
+    """Names of the pages that scroll sideways; full-page screenshots of
+    each go to test-results/layout/ to look at."""
+    overflowing = []
+    for name, path in paths.items():
+        page.goto(f"{base_url}{path}")
+        page.screenshot(path=f"test-results/layout/{viewport_name}-{name}.png", full_page=True)
+        if has_horizontal_overflow(page):
+            overflowing.append(name)
+    return overflowing
+
+
+@pytest.mark.parametrize("viewport_name", VIEWPORTS)
+def test_no_page_scrolls_sideways_on_a_phone_or_zoomed(browser, live_server, demo, viewport_name):
+    viewport, scale = VIEWPORTS[viewport_name]
+    context = browser.new_context(viewport=viewport, device_scale_factor=scale)
+    page = context.new_page()
+    first, second = revision_ids(demo)
+    paths = {**LAYOUT_PATHS, "diff": f"/wiki/Interleukin-2/diff/{first}/{second}/"}
+    overflowing = overflowing_pages(page, live_server.url, paths, viewport_name)
+    context.close()
+    assert overflowing == []
+
+
+@pytest.mark.parametrize("viewport_name", VIEWPORTS)
+def test_no_moderator_page_scrolls_sideways_on_a_phone_or_zoomed(
+    browser, live_server, demo, moderator, viewport_name
+):
+    viewport, scale = VIEWPORTS[viewport_name]
+    context = browser.new_context(viewport=viewport, device_scale_factor=scale)
+    page = context.new_page()
+    log_in(page, live_server.url, "moderator", PASSWORD)
+    first, _second = revision_ids(demo)
+    paths = {**MODERATOR_LAYOUT_PATHS, "revert": f"/wiki/Interleukin-2/revert/{first}/"}
+    overflowing = overflowing_pages(page, live_server.url, paths, viewport_name)
+    context.close()
+    assert overflowing == []
