@@ -61,4 +61,5 @@ urlpatterns = [
     path("pages/", discovery.all_pages, name="all-pages"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", discovery.robots_txt, name="robots-txt"),
+    path("favicon.ico", reading.favicon, name="favicon"),
 ]
