@@ -165,3 +165,30 @@ def test_no_moderator_page_scrolls_sideways_on_a_phone_or_zoomed(
     overflowing = overflowing_pages(page, live_server.url, paths, viewport_name)
     context.close()
     assert overflowing == []
+
+
+def test_every_control_reached_by_tab_shows_a_visible_focus_ring(page, live_server, demo):
+    """Walk the whole reading page by Tab: each focused link, button and box
+    draws a solid outline at least 2 px wide (WCAG 2.4.7)."""
+    page.goto(f"{live_server.url}/wiki/Interleukin-2/")
+    seen = []
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        focus = page.evaluate(
+            """() => {
+                const element = document.activeElement;
+                const style = getComputedStyle(element);
+                return {
+                    name: element.tagName + ' ' + (element.textContent || element.id).trim(),
+                    outline: style.outlineStyle,
+                    width: parseFloat(style.outlineWidth),
+                };
+            }"""
+        )
+        if focus["name"].startswith("BODY") or focus["name"] in [name for name, _, _ in seen[:1]]:
+            break
+        seen.append((focus["name"], focus["outline"], focus["width"]))
+    names = [name for name, _, _ in seen]
+    assert "INPUT search-input" in names
+    assert "BUTTON Yes" in names
+    assert [entry for entry in seen if entry[1] != "solid" or entry[2] < 2] == []
