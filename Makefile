@@ -20,6 +20,7 @@ help:
 	@echo "make serve   gunicorn with DEBUG off ($(WORKERS) workers)"
 	@echo "make lint    ruff check and format check"
 	@echo "make bench   benchmarks, printing a table (PAGES=10000 for the large run)"
+	@echo "make audit   Lighthouse scores (accessibility, best practices, SEO), offline"
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "KCR Wiki needs Python 3.11 or newer (found %s). Set PYTHON=python3.11 or newer." % sys.version.split()[0])'
@@ -95,3 +96,20 @@ bench-search: install
 bench: install check-pango
 	@command -v wrk >/dev/null || { echo "make bench needs wrk: sudo apt-get install wrk"; exit 1; }
 	$(BIN)/python bench/run.py
+
+# Lighthouse (accessibility, best practices, SEO) on a page, a redirect, search
+# and a year index, offline, against the site as `make serve` runs it with the
+# demo pages in its own SQLite file. Lighthouse 12 (13 needs Node 22) goes into
+# var/audit/node_modules; reports into var/audit/. Needs node, npm, chromium.
+LIGHTHOUSE_MAJOR := 12
+LIGHTHOUSE_STAMP := var/audit/.installed-lighthouse-$(LIGHTHOUSE_MAJOR)
+.PHONY: audit
+$(LIGHTHOUSE_STAMP):
+	@command -v npm >/dev/null || { echo "make audit needs Node.js 18+ and npm (apt-get install nodejs npm)"; exit 1; }
+	@mkdir -p var/audit
+	npm install --prefix var/audit --no-audit --no-fund --loglevel=error lighthouse@$(LIGHTHOUSE_MAJOR)
+	rm -f var/audit/.installed-lighthouse-*
+	touch $@
+
+audit: install $(LIGHTHOUSE_STAMP)
+	$(BIN)/python tools/audit.py

@@ -179,3 +179,13 @@ def test_invalid_title_is_not_offered_for_creation(moderator_client):
     response = moderator_client.get("/wiki/Bad%3CTitle/")
     assert response.status_code == 404
     assert "/edit/" not in response.content.decode()
+
+
+def test_favicon_ico_leads_to_the_site_icon(client, settings):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"] == "/static/img/favicon.svg"

@@ -62,4 +62,5 @@ urlpatterns = [
     path("pages/", discovery.all_pages, name="all-pages"),
     path("sitemap.xml", require_safe(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", discovery.robots_txt, name="robots-txt"),
+    path("favicon.ico", reading.favicon, name="favicon"),
 ]

@@ -9,9 +9,11 @@ from django.db import connection
 from django.http import (
     HttpResponse,
     HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
     JsonResponse,
 )
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, urlencode
 from django.views.decorators.http import require_GET, require_safe
@@ -247,3 +249,10 @@ def healthz(request):
 def not_found(request, exception=None):
     """The friendly 404 for any URL: offers search and the main page."""
     return render(request, "404.html", status=404)
+
+
+@require_safe
+def favicon(request):
+    """Browsers ask for /favicon.ico wherever a document names no icon (a
+    PDF, a feed): send them to the site's icon instead of a 404."""
+    return HttpResponseRedirect(static("img/favicon.svg"))
