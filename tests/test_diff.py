@@ -1,8 +1,10 @@
 import datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from wiki.diff import diff_metadata, diff_texts
+from wiki.diff import _line_opcodes, diff_metadata, diff_texts
 
 
 def test_identical_texts_have_empty_diff():
@@ -73,3 +75,31 @@ def test_metadata_changes_are_listed():
     assert ("Article date", "2009-05-01", "2010-01-02") in changes
     assert ("Related pages and notes", "", "See separate page: IL-21") in changes
     assert all(label != "Source name" for label, _, _ in changes)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", "b", "c", "d", "", "same", "x1", "x2"]), max_size=40),
+    st.lists(st.sampled_from(["a", "b", "c", "e", "", "same", "x1", "y2"]), max_size=40),
+)
+def test_line_opcodes_cover_both_texts_in_order(old_lines, new_lines):
+    old_at = new_at = 0
+    for tag, old_start, old_end, new_start, new_end in _line_opcodes(old_lines, new_lines):
+        assert (old_start, new_start) == (old_at, new_at)
+        if tag == "equal":
+            assert old_lines[old_start:old_end] == new_lines[new_start:new_end]
+        old_at, new_at = old_end, new_end
+    assert (old_at, new_at) == (len(old_lines), len(new_lines))
+
+
+def test_scattered_edits_keep_every_unchanged_line_equal():
+    old_lines = [f"Sentence number {number}." for number in range(2000)]
+    new_lines = [
+        line if number % 37 else line + " Changed." for number, line in enumerate(old_lines)
+    ]
+    changed = sum(
+        old_end - old_start
+        for tag, old_start, old_end, *_ in _line_opcodes(old_lines, new_lines)
+        if tag != "equal"
+    )
+    assert changed == len(range(0, 2000, 37))
