@@ -74,7 +74,7 @@ def test_production_settings_from_environment():
     assert values["engine"] == "django.db.backends.postgresql"
     assert values["host"] == "db.internal"
     assert values["name"] == "kcr"
-    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["cache"] == "kcr.cache.PooledRedisCache"
     assert values["cache_location"] == "redis://cache.internal:6379/2"
     assert values["sessions"] == "django.contrib.sessions.backends.cache"
     assert values["secure_cookies"] is True
@@ -122,3 +122,13 @@ def test_redis_cache_is_shared_between_processes():
     )
     result = run_django(code, DJANGO_DEBUG="1", REDIS_URL=os.environ["REDIS_URL"])
     assert result.stdout.strip() == "from-one-process"
+
+
+@pytest.mark.redis
+def test_redis_cache_reuses_one_client_per_pool():
+    from django.core.cache import cache
+
+    cache.set("kcr-client-test", 1, 30)
+    assert cache._cache.get_client() is cache._cache.get_client()
+    assert cache._cache.get_client(write=True) is cache._cache.get_client(write=True)
+    assert cache.get("kcr-client-test") == 1
