@@ -76,6 +76,19 @@ def manage(*args, stdin=None):
     ).stdout
 
 
+def clear_bench_cache() -> None:
+    """Forget what an earlier run left in Redis (only the benchmark's own
+    keys), so "cold" figures are cold. A local-memory cache starts empty."""
+    if not os.environ.get("REDIS_URL"):
+        return
+    import redis
+
+    client = redis.Redis.from_url(os.environ["REDIS_URL"])
+    prefix = server_env()["CACHE_KEY_PREFIX"]
+    for key in client.scan_iter(match=f"{prefix}:*", count=1000):
+        client.delete(key)
+
+
 def prepare_database() -> str:
     """Create the benchmark database and import the corpus (once per size)."""
     url = bench_database_url()
@@ -292,6 +305,7 @@ def main():
         f"cache {'Redis' if os.environ.get('REDIS_URL') else 'local memory'}"
     )
     print(prepare_database())
+    clear_bench_cache()
     hot_slug = title_for(1).replace(" ", "_")
     rotating = [f"/wiki/{title_for(n).replace(' ', '_')}/" for n in range(PAGES) if n % 10 != 9]
     rotating = rotating[:200]
