@@ -30,7 +30,6 @@ from __future__ import annotations
 import datetime
 import functools
 import hashlib
-import json
 import logging
 import mimetypes
 import re
@@ -49,11 +48,11 @@ from django.core.cache import cache
 from django.dispatch import Signal
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
-from reversion.models import Version
 
 from wiki.context_processors import current_disclaimer
 from wiki.models import CrossLink, Page, RevisionInfo
 from wiki.rendering import page_html, render_body
+from wiki.revisions import revision_content
 
 logger = logging.getLogger(__name__)
 
@@ -110,87 +109,38 @@ def current_source(page: Page) -> PdfSource:
 
 def revision_source(page: Page, revision_id: int) -> PdfSource | None:
     """Return revision ``revision_id`` of ``page`` as a PdfSource, or None when
-    that revision does not belong to the page or its stored version cannot be
-    read. The revision's own title, body, metadata and cross-links are used;
-    links are marked with today's link state."""
+    that revision does not belong to the page. The revision's own title,
+    body, metadata and cross-links are used (read defensively by
+    ``wiki.revisions``); links are marked with today's link state."""
     info = (
         RevisionInfo.objects.filter(page=page, revision_id=revision_id)
         .select_related("revision")
         .first()
     )
-    if info is None:
+    content = revision_content(page, revision_id) if info is not None else None
+    if content is None:
         return None
-    fields, crosslinks = _stored_version(page, revision_id)
-    if fields is None:
-        return None
-    body = fields.get("body")
     return PdfSource(
         page=page,
-        title=info.title or page.title,
-        body_html=render_body(body if isinstance(body, str) else ""),
+        title=content.title or page.title,
+        body_html=render_body(content.body),
         revision_id=revision_id,
         revision_date=info.revision.date_created,
         is_current=revision_id == page.current_revision_id,
-        crosslinks=crosslinks,
-        article_date=_stored_date(fields.get("article_date")),
-        source_url=_web_url(fields.get("source_url")),
-        source_name=_stored_text(fields.get("source_name")),
+        crosslinks=[
+            CrossLink(position=position, **link)
+            for position, link in enumerate(content.crosslinks)
+            if link["target_title"]
+        ],
+        article_date=content.metadata["article_date"],
+        source_url=_web_url(content.metadata["source_url"]),
+        source_name=content.metadata["source_name"],
     )
-
-
-def _stored_version(page: Page, revision_id: int) -> tuple[dict | None, list[CrossLink]]:
-    """The page's fields and its cross-links as serialized in one revision.
-    Old versions are JSON written by older code: read every field defensively."""
-    page_fields = None
-    crosslinks = []
-    versions = Version.objects.filter(revision_id=revision_id).select_related("content_type")
-    for version in versions:
-        model = version.content_type.model_class()
-        if model not in (Page, CrossLink):
-            continue
-        try:
-            fields = json.loads(version.serialized_data)[0]["fields"]
-        except (ValueError, LookupError, TypeError):
-            logger.warning("Unreadable version %s in revision %s", version.pk, revision_id)
-            continue
-        if not isinstance(fields, dict):
-            continue
-        if model is Page and version.object_id == str(page.pk):
-            page_fields = fields
-        elif model is CrossLink and fields.get("page") == page.pk:
-            crosslinks.append(_stored_crosslink(fields))
-    crosslinks = [link for link in crosslinks if link.target_title]
-    crosslinks.sort(key=lambda link: (link.kind, link.position))
-    return page_fields, crosslinks
-
-
-def _stored_crosslink(fields: dict) -> CrossLink:
-    position = fields.get("position")
-    return CrossLink(
-        kind=_stored_text(fields.get("kind")) or CrossLink.RELATED,
-        target_title=_stored_text(fields.get("target_title")),
-        note_date=_stored_date(fields.get("note_date")),
-        label=_stored_text(fields.get("label")),
-        position=position if isinstance(position, int) else 0,
-    )
-
-
-def _stored_text(value) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _stored_date(value) -> datetime.date | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        return None
 
 
 def _web_url(value) -> str:
     # Only http(s) sources become links in a PDF.
-    value = _stored_text(value).strip()
+    value = (value if isinstance(value, str) else "").strip()
     return value if re.match(r"(?i)https?://", value) else ""
 
 
