@@ -2,8 +2,8 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponsePermanentRedirect
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from wiki import services
@@ -14,25 +14,11 @@ from wiki.rendering import render_body
 from wiki.revisions import MAX_REVISION_ID, current_content, merge_edit, revision_content
 from wiki.titles import slug_to_title, validate_title
 from wiki.views.access import permission_required
+from wiki.views.lookup import canonical_redirect, page_for_slug
 
 CROSSLINK_PREFIX = "crosslinks"
 # base_revision of a form that creates a page: any existing page conflicts.
 NEW_PAGE_BASE = 0
-
-
-def page_for_slug(slug: str) -> Page:
-    """The page a URL names (any spelling of its title), or 404. A slug that
-    cannot be a title (a NUL byte, which PostgreSQL refuses) is a 404 too."""
-    return get_object_or_404(Page.objects.with_title(slug_to_title(slug)))
-
-
-def canonical_redirect(request, page: Page, slug: str):
-    """On GET, a permanent redirect to the same URL spelled with the page's
-    canonical slug when ``slug`` differs (letter case, spaces); else None."""
-    if request.method == "GET" and slug != page.slug:
-        url = request.path.replace(f"/wiki/{slug}/", f"/wiki/{page.slug}/", 1)
-        return HttpResponsePermanentRedirect(url)
-    return None
 
 
 def _edit_form_initial(page: Page | None) -> tuple[EditForm, object]:

@@ -4,7 +4,7 @@ info view."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.cache import cache
-from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
@@ -13,7 +13,8 @@ from wiki.feedback import address_digest, client_address, page_statistics, vote_
 from wiki.models import Link, Page, RevisionInfo
 from wiki.security import is_cross_site
 from wiki.services import record_vote, voter_key_for
-from wiki.titles import slug_to_title, title_to_slug
+from wiki.titles import slug_to_title
+from wiki.views.lookup import canonical_redirect, missing_page
 
 ANSWERS = {"yes": True, "no": False}
 # (requests, seconds). One reader rarely votes more than a few times a visit;
@@ -100,10 +101,9 @@ def page_info(request, title):
     wanted = slug_to_title(title)
     page = Page.objects.with_title(wanted).first()
     if page is None:
-        context = {"missing_title": wanted, "missing_slug": title_to_slug(wanted) if wanted else ""}
-        return render(request, "wiki/page_missing.html", context, status=404)
-    if title != page.slug:
-        return HttpResponsePermanentRedirect(page.get_absolute_url() + "info/")
+        return missing_page(request, wanted)
+    if response := canonical_redirect(request, page, title):
+        return response
     context = {
         "page": page,
         "statistics": page_statistics(page),

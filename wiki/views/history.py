@@ -17,7 +17,7 @@ from wiki.forms import RecentChangesForm
 from wiki.models import CrossLink, RevisionInfo
 from wiki.rendering import render_body
 from wiki.revisions import MAX_REVISION_ID, revision_contents
-from wiki.views.editing import canonical_redirect, page_for_slug
+from wiki.views.lookup import canonical_redirect, page_for_slug
 
 HISTORY_PER_PAGE = 50
 

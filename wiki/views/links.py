@@ -2,12 +2,13 @@
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponsePermanentRedirect
+from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from wiki.models import Link, Page
 from wiki.titles import slug_to_title, title_key, title_to_slug, validate_title
+from wiki.views.lookup import canonical_redirect
 
 LINKS_PER_PAGE = 100
 
@@ -18,8 +19,8 @@ def page_links(request, title):
     marked, with the pages that link through each redirect beneath it."""
     wanted = slug_to_title(title)
     page = Page.objects.with_title(wanted).first()
-    if page is not None and title != page.slug:
-        return HttpResponsePermanentRedirect(page.get_absolute_url() + "links/")
+    if page is not None and (response := canonical_redirect(request, page, title)):
+        return response
     if page is None:
         try:
             validate_title(wanted)

@@ -1,13 +1,12 @@
 """PDF copies of a page: the current revision or an old one."""
 
-from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from wiki import pdf
 from wiki.models import Page
-from wiki.titles import slug_to_title
+from wiki.views.lookup import canonical_redirect, page_for_slug
 
 # Seconds a reader is asked to wait before trying again after a 503.
 RETRY_AFTER_SECONDS = 30
@@ -16,19 +15,12 @@ RETRY_AFTER_SECONDS = 30
 MAX_REVISION_ID = 2**31 - 1
 
 
-def _get_page(title: str) -> Page:
-    page = Page.objects.with_title(slug_to_title(title)).select_related("current_revision").first()
-    if page is None:
-        raise Http404("No page with this title.")
-    return page
-
-
 @require_safe
 def page_pdf(request, title):
     """The current revision as a PDF; a redirect gives its target's PDF."""
-    page = _get_page(title)
-    if title != page.slug:
-        return HttpResponsePermanentRedirect(reverse("wiki:page-pdf", kwargs={"title": page.slug}))
+    page = page_for_slug(title, Page.objects.select_related("current_revision"))
+    if response := canonical_redirect(request, page, title):
+        return response
     if page.is_redirect:
         target = Page.objects.with_title(page.redirect_to).select_related("current_revision")
         page = target.first() or page
@@ -44,10 +36,9 @@ def page_pdf(request, title):
 def revision_pdf(request, title, revision_id):
     """One revision of the page as a PDF. The id is looked up through the
     page, so another page's revision is a 404."""
-    page = _get_page(title)
-    if title != page.slug:
-        kwargs = {"title": page.slug, "revision_id": revision_id}
-        return HttpResponsePermanentRedirect(reverse("wiki:revision-pdf", kwargs=kwargs))
+    page = page_for_slug(title, Page.objects.select_related("current_revision"))
+    if response := canonical_redirect(request, page, title):
+        return response
     source = pdf.revision_source(page, revision_id) if revision_id <= MAX_REVISION_ID else None
     if source is None:
         raise Http404("This page has no such revision.")

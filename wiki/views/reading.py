@@ -24,7 +24,8 @@ from wiki.feedback import vote_counts
 from wiki.models import Page
 from wiki.page_views import count_page_view
 from wiki.rendering import page_display, section_anchor, wiki_href
-from wiki.titles import slug_to_title, title_key, title_to_slug, validate_title
+from wiki.titles import slug_to_title, title_key, validate_title
+from wiki.views.lookup import canonical_redirect, missing_page
 
 MAIN_PAGE_TITLE = "Main Page"
 # How long a rendered anonymous page is kept under its ETag. Any change
@@ -52,18 +53,6 @@ def _pages_for_view(title: str) -> dict[str, Page]:
     sql, params = _page_view_sql(connection.vendor)
     params = [key if param == _KEY_PLACEHOLDER else param for param in params]
     return {page.key: page for page in Page.objects.raw(sql, params)}
-
-
-def _canonical_redirect(request, page: Page, slug: str):
-    """A permanent redirect to the same URL under the page's canonical title
-    when ``slug`` spells it differently (letter case, spaces), else None.
-    Works for any URL below ``/wiki/<Title>/``."""
-    if slug == page.slug:
-        return None
-    url = request.path.replace(f"/wiki/{slug}/", page.get_absolute_url(), 1)
-    if request.META.get("QUERY_STRING"):
-        url += "?" + request.META["QUERY_STRING"]
-    return HttpResponsePermanentRedirect(url)
 
 
 def _validators(request, shown: Page, redirected_from, redirect_target_exists):
@@ -165,15 +154,6 @@ def _page_response(request, shown: Page, redirected_from, redirect_target_exists
     return render(request, "wiki/page_detail.html", context, status=status)
 
 
-def _missing_page(request, title: str):
-    try:
-        slug = title_to_slug(validate_title(title))
-    except ValidationError:
-        slug = ""  # not a title anyone could create
-    context = {"missing_title": title, "missing_slug": slug}
-    return render(request, "wiki/page_missing.html", context, status=404)
-
-
 @require_safe
 def main_page(request):
     """The main page: the page titled "Main Page", served at /."""
@@ -191,8 +171,8 @@ def page_detail(request, title):
     pages = _pages_for_view(wanted)
     page = pages.get(title_key(wanted))
     if page is None:
-        return _missing_page(request, wanted)
-    if redirect := _canonical_redirect(request, page, title):
+        return missing_page(request, wanted)
+    if redirect := canonical_redirect(request, page, title):
         return redirect
     if page.is_redirect:
         # One hop only: a redirect to a redirect shows the second redirect
@@ -216,7 +196,7 @@ def page_without_slash(request, title):
     wanted = slug_to_title(title)
     page = Page.objects.with_title(wanted).first()
     if page is None:
-        return _missing_page(request, wanted)
+        return missing_page(request, wanted)
     url = page.get_absolute_url()
     if request.GET:
         url += "?" + urlencode(request.GET, doseq=True)
@@ -229,8 +209,8 @@ def page_source(request, title):
     wanted = slug_to_title(title)
     page = Page.objects.with_title(wanted).first()
     if page is None:
-        return _missing_page(request, wanted)
-    if redirect := _canonical_redirect(request, page, title):
+        return missing_page(request, wanted)
+    if redirect := canonical_redirect(request, page, title):
         return redirect
     return HttpResponse(page.body, content_type="text/plain; charset=utf-8")
 
