@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 
 from wiki.models import CrossLink
+from wiki.rendering import cached_render
 from wiki.titles import MAX_TITLE_LENGTH, validate_title
 
 
@@ -49,6 +50,9 @@ class EditForm(forms.Form):
                 params={"size": filesizeformat(size), "limit": filesizeformat(limit)},
                 code="too_large",
             )
+        # Rendered here, before any save, so that markup the renderer cannot
+        # take is a form error; the preview and the save reuse this render.
+        cached_render(body)
         return body
 
     def metadata(self) -> dict:

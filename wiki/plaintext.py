@@ -15,7 +15,7 @@ from html.parser import HTMLParser
 
 from django.core.cache import cache
 
-from wiki.rendering import CACHE_TIMEOUT, RENDER_VERSION, cached_render
+from wiki.rendering import CACHE_TIMEOUT, RENDER_VERSION, MarkupTooComplex, cached_render
 
 DESCRIPTION_LENGTH = 160
 SENTENCE_LENGTH = 240
@@ -66,9 +66,13 @@ def _clean(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def _extract(body: str) -> dict[str, str]:
+def _extract(body: str) -> dict[str, str] | None:
+    try:
+        html = cached_render(body).html
+    except MarkupTooComplex:
+        return None
     parser = _TextExtractor()
-    parser.feed(cached_render(body).html)
+    parser.feed(html)
     parser.close()
     text = _clean("".join(parser.parts))
     paragraph = " ".join("".join(parser.first_paragraph or []).split())
@@ -81,6 +85,9 @@ def _extracted(body: str) -> dict[str, str]:
     extracted = cache.get(cache_key)
     if extracted is None:
         extracted = _extract(body)
+        if extracted is None:
+            # A body the renderer cannot take: its words as typed, uncached.
+            return {"text": _clean(body or ""), "first_paragraph": ""}
         cache.set(cache_key, extracted, CACHE_TIMEOUT)
     return extracted
 

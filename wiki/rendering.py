@@ -83,6 +83,18 @@ _A_TAG_RE = re.compile(r'<a((?:\s+[a-zA-Z_:][-a-zA-Z0-9_:.]*="[^"]*")*)\s*>')
 _ATTRIBUTE_RE = re.compile(r'([a-zA-Z_:][-a-zA-Z0-9_:.]*)="([^"]*)"')
 _WIKI_HREF_RE = re.compile(r"\A/wiki/([^/#?]+)/(?:#.*)?\Z")
 
+# Lists and quotes nest by recursion in Python-Markdown; far below the depth
+# that exhausts the stack, far above what a readable page needs.
+MAX_NESTING_DEPTH = 20
+TAB_WIDTH = 4
+_QUOTE_PREFIX_RE = re.compile(r"[ \t]{0,3}>")
+_FENCE_RE = re.compile(r"[ \t]*(`{3,}|~{3,})")
+
+
+class MarkupTooComplex(ValidationError):
+    """The body cannot be rendered within the renderer's limits; the
+    message says what to change."""
+
 
 @dataclass(frozen=True)
 class Rendered:
@@ -230,21 +242,80 @@ def _mark_external(match: re.Match) -> str:
     return _a_tag(attributes)
 
 
+def nesting_depth(body: str) -> int:
+    """Return how deeply lists and block quotes nest in ``body`` (0 for
+    plain paragraphs), not counting lines inside fenced code."""
+    deepest, fence = 0, None
+    for line in (body or "").splitlines():
+        fence_match = _FENCE_RE.match(line)
+        if fence_match:
+            marker = fence_match.group(1)
+            if fence is None:
+                fence = marker
+            elif marker[0] == fence[0] and len(marker) >= len(fence):
+                fence = None
+            continue
+        if fence is not None:
+            continue
+        quotes = 0
+        while match := _QUOTE_PREFIX_RE.match(line):
+            quotes += 1
+            line = line[match.end() :]
+        indent = len(line.expandtabs(TAB_WIDTH)) - len(line.expandtabs(TAB_WIDTH).lstrip(" "))
+        deepest = max(deepest, quotes + indent // TAB_WIDTH)
+    return deepest
+
+
+def check_markup(body: str) -> None:
+    """Raise ``MarkupTooComplex`` when ``body`` nests deeper than the
+    renderer allows."""
+    depth = nesting_depth(body)
+    if depth > MAX_NESTING_DEPTH:
+        raise MarkupTooComplex(
+            "Lists or quotes on this page are nested %(depth)s levels deep; the most "
+            "allowed is %(limit)s. Flatten the list, or split it into sections.",
+            params={"depth": depth, "limit": MAX_NESTING_DEPTH},
+            code="too_deep",
+        )
+
+
 def render_markdown(body: str) -> Rendered:
     """Render a markdown body to sanitized HTML (stage 1).
 
     Wiki links become ``<a href="/wiki/Slug/" class="wikilink">``; their
     targets are returned as ``{key: title}``. Pure: no database, no cache.
+    Raises ``MarkupTooComplex`` for a body beyond the renderer's limits.
+
+    A conversion that does not finish (any exception, a deadline included)
+    discards this thread's converter: Python-Markdown's ``reset()`` does not
+    undo what a half-done parse leaves behind (its block parser's state
+    stack), and that would change how the next body renders.
     """
+    check_markup(body)
     converter, targets = _markdown_converter()
     converter.reset()
     targets.clear()
     try:
         raw_html = converter.convert(body or "")
-    finally:
         found = dict(targets)
+    except RecursionError:
+        _discard_converter()
+        raise MarkupTooComplex(
+            "This page's text nests too deeply to show. Flatten its lists, quotes "
+            "or links, or split it into sections.",
+            code="too_deep",
+        ) from None
+    except BaseException:
+        _discard_converter()
+        raise
+    finally:
         targets.clear()
     return Rendered(html=sanitize(raw_html), targets=found)
+
+
+def _discard_converter() -> None:
+    _local.converter = None
+    _local.targets = None
 
 
 def mark_missing_links(html: str, existing_keys: set[str]) -> str:
@@ -294,10 +365,27 @@ def cached_render(body: str) -> Rendered:
     return rendered
 
 
+def _render_for_reader(body: str) -> Rendered | None:
+    """Stage 1 for showing a body: None when it cannot be rendered (a body
+    stored before the limits, or imported), which the reader is told of."""
+    try:
+        return cached_render(body)
+    except MarkupTooComplex:
+        return None
+
+
+UNRENDERABLE_HTML = (
+    "<p><strong>This text cannot be shown: its lists or quotes nest too deeply. "
+    "A moderator needs to simplify it.</strong></p>"
+)
+
+
 def render_body(body: str) -> SafeString:
     """Render any body (a preview, an old revision) with the current link
     state. One query when the body has wiki links; nothing cached in stage 2."""
-    rendered = cached_render(body)
+    rendered = _render_for_reader(body)
+    if rendered is None:
+        return mark_safe(UNRENDERABLE_HTML)  # noqa: S308 (a constant of ours)
     if not rendered.targets:
         return mark_safe(rendered.html)  # noqa: S308 (sanitized by nh3 above)
     html = mark_missing_links(rendered.html, existing_keys(rendered.targets))
@@ -310,7 +398,9 @@ def page_html(page: Page) -> SafeString:
     cache_key = _page_html_key(page)
     html = cache.get(cache_key)
     if html is None:
-        rendered = cached_render(page.body)
+        rendered = _render_for_reader(page.body)
+        if rendered is None:
+            return mark_safe(UNRENDERABLE_HTML)  # noqa: S308 (a constant of ours)
         html = rendered.html
         if rendered.targets:
             html = mark_missing_links(html, existing_keys(rendered.targets))
@@ -362,7 +452,9 @@ def page_display(page: Page, *, with_body: bool = True) -> PageDisplay:
     html_key, crosslinks_key = _page_html_key(page), _crosslinks_key(page)
     found = cache.get_many([html_key, crosslinks_key] if with_body else [crosslinks_key])
     html, crosslinks = found.get(html_key), found.get(crosslinks_key)
-    rendered = cached_render(page.body) if with_body and html is None else None
+    rendered = _render_for_reader(page.body) if with_body and html is None else None
+    if with_body and html is None and rendered is None:
+        html = UNRENDERABLE_HTML  # shown, never cached: it is no render
     rows = list(page.crosslinks.all()) if crosslinks is None else []
     wanted = {title_key(row.target_title) for row in rows}
     if rendered is not None:
