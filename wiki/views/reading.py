@@ -20,10 +20,11 @@ from django.views.decorators.http import require_GET, require_safe
 
 from wiki.caching import make_etag, mark_public, state_last_modified
 from wiki.context_processors import request_disclaimer
+from wiki.display import page_display
 from wiki.feedback import vote_counts
 from wiki.models import Page
 from wiki.page_views import count_page_view
-from wiki.rendering import page_display, section_anchor, wiki_href
+from wiki.rendering import section_anchor, wiki_href
 from wiki.titles import slug_to_title, title_key, validate_title
 from wiki.views.lookup import canonical_redirect, missing_page
 
