@@ -7,6 +7,7 @@ import io
 from django.core.management import call_command
 from reversion.models import Revision, Version
 
+from wiki import pdf
 from wiki.models import CrossLink
 from wiki.services import delete_page, save_page
 
@@ -21,6 +22,38 @@ def _page_html(client, url="/wiki/Interleukin-2/"):
     response = client.get(url)
     assert response.status_code == 200
     return response.content.decode()
+
+
+def _crosslinks_aside(html):
+    start = html.index('<aside class="crosslinks"')
+    return html[start : html.index("</aside>", start) + len("</aside>")]
+
+
+def _pdf_document(source):
+    return pdf.document_html(
+        source, page_url="https://testserver/", current_url="https://testserver/"
+    )
+
+
+def test_old_revision_and_pdfs_mark_a_missing_crosslink_as_the_page_does(client, make_page):
+    page = make_page("Interleukin-2", "First text.", crosslinks=IL2_CROSSLINKS)
+    old_revision_id = page.current_revision_id
+    save_page("Interleukin-2", "Second text.", crosslinks=IL2_CROSSLINKS)
+    make_page("High Dose Interleukin-2", "Text.")  # the other two targets are missing
+    page.refresh_from_db()
+
+    current = _crosslinks_aside(_page_html(client))
+    old = _crosslinks_aside(_page_html(client, f"/wiki/Interleukin-2/revisions/{old_revision_id}/"))
+    old_pdf = _crosslinks_aside(_pdf_document(pdf.revision_source(page, old_revision_id)))
+    current_pdf = _crosslinks_aside(_pdf_document(pdf.current_source(page)))
+
+    assert 'class="wikilink" href="/wiki/High_Dose_Interleukin-2/">' in current
+    assert (
+        '<a class="wikilink new" href="/wiki/IL-21/" title="IL-21 (page does not exist)">IL-21</a>'
+    ) in current
+    assert old == current
+    assert old_pdf == current
+    assert current_pdf == current
 
 
 def test_page_lists_related_pages_and_dated_note(client, make_page):

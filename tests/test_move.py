@@ -1,5 +1,5 @@
+from wiki.display import page_display
 from wiki.models import Link, Page, RevisionInfo
-from wiki.rendering import page_html
 from wiki.services import save_page
 
 
@@ -58,10 +58,10 @@ def test_move_onto_redirect_elsewhere_is_refused(moderator_client, make_page):
 def test_move_updates_missing_link_marks(moderator_client, make_page):
     linking = make_page("Linking", "See [[New Name]] and [[Old Name]].")
     make_page("Old Name", "Body.")
-    assert 'title="New Name (page does not exist)"' in page_html(linking)
+    assert 'title="New Name (page does not exist)"' in page_display(linking).html
     moderator_client.post("/wiki/Old_Name/move/", {"new_title": "New Name"})
     linking.refresh_from_db()
-    html = page_html(linking)
+    html = page_display(linking).html
     assert "page does not exist" not in html
 
 

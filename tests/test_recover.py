@@ -1,8 +1,8 @@
 from django.contrib.contenttypes.models import ContentType
 from reversion.models import Version
 
+from wiki.display import page_display
 from wiki.models import Link, Page, RevisionInfo
-from wiki.rendering import page_html
 from wiki.services import save_page
 
 
@@ -39,7 +39,7 @@ def test_admin_delete_keeps_history_and_recover_restores_it(admin_client, make_p
     assert page.current_revision_id == infos.last().revision_id
     assert list(Link.objects.filter(source=page).values_list("target_key", flat=True)) == ["target"]
     linking.refresh_from_db()
-    assert "page does not exist" not in page_html(linking)
+    assert "page does not exist" not in page_display(linking).html
 
 
 def test_recovered_page_shows_its_history(admin_client, client, make_page):

@@ -19,12 +19,12 @@ import pytest
 from django.core.cache import cache
 
 from tests.edit_data import edit_data
+from wiki.display import cached_render
 from wiki.models import Page
 from wiki.rendering import (
     MAX_NESTING_DEPTH,
     RENDER_VERSION,
     MarkupTooComplex,
-    cached_render,
     nesting_depth,
     render_markdown,
 )

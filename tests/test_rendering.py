@@ -1,5 +1,11 @@
 """Units for the one rendering pipeline: markdown, wiki links, sanitizer."""
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from tests.html_checks import dangers
@@ -9,6 +15,8 @@ from wiki.rendering import (
     render_markdown,
     sanitize,
 )
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def html_of(body):
@@ -73,11 +81,64 @@ def test_wiki_link_with_invalid_title_stays_text():
 
 
 def test_missing_links_are_marked():
-    html = mark_missing_links(html_of("[[Interleukin-2]] [[IL-21]]"), {"interleukin-2"})
+    html = mark_missing_links(render_markdown("[[Interleukin-2]] [[IL-21]]"), {"interleukin-2"})
     assert '<a class="wikilink" href="/wiki/Interleukin-2/">' in html
     assert (
         '<a class="wikilink new" href="/wiki/IL-21/" title="IL-21 (page does not exist)">' in html
     )
+
+
+def test_missing_mark_names_each_links_own_title():
+    html = mark_missing_links(render_markdown("[[IL-21]] and [[il-21|again]]"), set())
+    assert 'href="/wiki/IL-21/" title="IL-21 (page does not exist)">IL-21</a>' in html
+    assert 'href="/wiki/il-21/" title="il-21 (page does not exist)">again</a>' in html
+
+
+def test_missing_mark_keeps_the_section_of_the_link():
+    html = mark_missing_links(render_markdown("[[Interleukin-2#Side effects|effects]]"), set())
+    assert (
+        '<a class="wikilink new" href="/wiki/Interleukin-2/#side-effects" '
+        'title="Interleukin-2 (page does not exist)">effects</a>'
+    ) in html
+
+
+def test_only_links_the_converter_made_are_marked():
+    # A link typed as HTML is no wiki link: it is not in the link table either.
+    body = '<a class="wikilink" href="/wiki/Typed/">typed</a> and [[Written]]'
+    html = mark_missing_links(render_markdown(body), set())
+    assert '<a class="wikilink" href="/wiki/Typed/">typed</a>' in html
+    assert 'title="Written (page does not exist)"' in html
+
+
+def test_rendering_needs_no_database():
+    # No db fixture: pytest-django fails this test on any query.
+    rendered = render_markdown("## Notes\n\nSee [[Interleukin-2]] and [[IL-21|the other]].")
+    html = mark_missing_links(rendered, {"interleukin-2"})
+    assert '<h2 id="notes">Notes</h2>' in html
+    assert '<a class="wikilink" href="/wiki/Interleukin-2/">Interleukin-2</a>' in html
+    assert 'title="IL-21 (page does not exist)">the other</a>' in html
+
+
+def test_renderer_imports_no_settings_and_no_models():
+    script = (
+        "import json, sys; from wiki.rendering import mark_missing_links, render_markdown; "
+        "html = mark_missing_links(render_markdown('[[IL-21]]'), set()); "
+        "assert 'page does not exist' in html, html; "
+        "print(json.dumps(sorted(name for name in sys.modules "
+        "if name.startswith(('wiki.', 'django.conf', 'django.db', 'django.core.cache')))))"
+    )
+    environment = {
+        key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env={**environment, "PYTHONPATH": str(ROOT)},
+    )
+    assert json.loads(result.stdout) == ["wiki.rendering", "wiki.titles"]
 
 
 def test_external_links_get_nofollow_noopener():

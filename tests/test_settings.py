@@ -74,7 +74,7 @@ def test_production_settings_from_environment():
     assert values["engine"] == "django.db.backends.postgresql"
     assert values["host"] == "db.internal"
     assert values["name"] == "kcr"
-    assert values["cache"] == "kcr.cache.PooledRedisCache"
+    assert values["cache"] == "django_redis.cache.RedisCache"
     assert values["cache_location"] == "redis://cache.internal:6379/2"
     assert values["sessions"] == "django.contrib.sessions.backends.cache"
     assert values["secure_cookies"] is True
@@ -127,8 +127,9 @@ def test_redis_cache_is_shared_between_processes():
 @pytest.mark.redis
 def test_redis_cache_reuses_one_client_per_pool():
     from django.core.cache import cache
+    from django_redis import get_redis_connection
 
     cache.set("kcr-client-test", 1, 30)
-    assert cache._cache.get_client() is cache._cache.get_client()
-    assert cache._cache.get_client(write=True) is cache._cache.get_client(write=True)
+    assert get_redis_connection() is get_redis_connection()
+    assert get_redis_connection(write=True) is get_redis_connection(write=True)
     assert cache.get("kcr-client-test") == 1

@@ -26,7 +26,12 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control, pat
 # Long enough to absorb a burst of readers on one article, short enough that
 # an edit reaches readers behind a proxy within a minute.
 PUBLIC_MAX_AGE = 60
-STATE_CACHE_SECONDS = 60 * 60 * 24 * 7
+# A week: the lifetime of cache entries whose key changes with what they hold
+# (a body's hash, a revision, a link_version), so that they never go stale; it
+# only bounds the memory that old entries take. Listed in wiki.display.
+LONG_CACHE_SECONDS = 7 * 24 * 60 * 60
+# A lost date only makes Last-Modified later (a 200 instead of a 304).
+STATE_CACHE_SECONDS = LONG_CACHE_SECONDS
 
 
 @functools.cache

@@ -5,8 +5,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 
+from wiki.display import cached_render
 from wiki.models import CrossLink
-from wiki.rendering import cached_render
 from wiki.titles import MAX_TITLE_LENGTH, validate_title
 
 

@@ -3,8 +3,8 @@
 A PDF is made from ``templates/wiki/page_pdf.html`` and our print stylesheet
 ``static/css/pdf.css`` (read from disk through the static-file finders, never
 over HTTP). The body is the same sanitized HTML a reader sees
-(``wiki.rendering``), so moderator text reaches a PDF only through the
-sanitizer.
+(``wiki.display``), so moderator text reaches a PDF only through the
+sanitizer, and its cross-links are marked missing as the page's are.
 
 Making a PDF costs from ~50 ms to seconds, so the bytes are cached. The key
 holds the revision id, ``PDF_VERSION`` and a hash of the whole HTML document
@@ -34,7 +34,6 @@ import logging
 import mimetypes
 import re
 import threading
-import time
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeoutError
@@ -45,13 +44,13 @@ from urllib.parse import quote, unquote, urljoin
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.cache import cache
-from django.dispatch import Signal
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
+from wiki.caching import LONG_CACHE_SECONDS
 from wiki.context_processors import current_disclaimer
+from wiki.display import ShownCrossLink, page_display, render_body, shown_crosslinks
 from wiki.models import CrossLink, Page, RevisionInfo
-from wiki.rendering import page_html, render_body
 from wiki.revisions import revision_content
 
 logger = logging.getLogger(__name__)
@@ -61,12 +60,7 @@ logger = logging.getLogger(__name__)
 PDF_VERSION = 1
 TEMPLATE = "wiki/page_pdf.html"
 STYLESHEET = "css/pdf.css"
-CACHE_TIMEOUT = 60 * 60 * 24 * 7
-
-# Sent in the requesting thread when it receives a freshly rendered PDF (never
-# for an answer from the cache, nor for a render that passed the time limit),
-# with ``revision_id``, ``seconds`` and ``size``.
-pdf_rendered = Signal()
+PDF_CACHE_SECONDS = LONG_CACHE_SECONDS
 
 
 class PdfUnavailable(Exception):
@@ -83,24 +77,25 @@ class PdfSource:
     revision_id: int | None
     revision_date: datetime.datetime | None
     is_current: bool
-    crosslinks: list[CrossLink] = field(default_factory=list)
+    crosslinks: list[ShownCrossLink] = field(default_factory=list)
     article_date: datetime.date | None = None
     source_url: str = ""
     source_name: str = ""
 
 
 def current_source(page: Page) -> PdfSource:
-    """Return the page's current revision as a PdfSource (one query for its
-    cross-links; the body comes from the render cache)."""
+    """Return the page's current revision as a PdfSource: its body and
+    cross-links as the page shows them (``display.page_display``, cached)."""
     revision = page.current_revision
+    display = page_display(page)
     return PdfSource(
         page=page,
         title=page.title,
-        body_html=page_html(page),
+        body_html=display.html,
         revision_id=page.current_revision_id,
         revision_date=revision.date_created if revision is not None else None,
         is_current=True,
-        crosslinks=list(page.crosslinks.all()),
+        crosslinks=display.crosslinks,
         article_date=page.article_date,
         source_url=_web_url(page.source_url),
         source_name=page.source_name,
@@ -127,11 +122,7 @@ def revision_source(page: Page, revision_id: int) -> PdfSource | None:
         revision_id=revision_id,
         revision_date=info.revision.date_created,
         is_current=revision_id == page.current_revision_id,
-        crosslinks=[
-            CrossLink(position=position, **link)
-            for position, link in enumerate(content.crosslinks)
-            if link["target_title"]
-        ],
+        crosslinks=shown_crosslinks(CrossLink(**link) for link in content.crosslinks),
         article_date=content.metadata["article_date"],
         source_url=_web_url(content.metadata["source_url"]),
         source_name=content.metadata["source_name"],
@@ -185,7 +176,7 @@ def current_pdf(page: Page, *, page_url: str, base_url: str) -> bytes:
         source = current_source(page)
         html = document_html(source, page_url=page_url, current_url=page_url)
         data = make_pdf(source, html, base_url=base_url)
-        cache.set(quick_key, data, CACHE_TIMEOUT)
+        cache.set(quick_key, data, PDF_CACHE_SECONDS)
     return data
 
 
@@ -210,7 +201,6 @@ def make_pdf(source: PdfSource, html: str, *, base_url: str) -> bytes:
     if cached is not None:
         return cached
 
-    started = time.perf_counter()
     future = _executor().submit(_render_and_cache, cache_key, html, stylesheet, base_url)
     time_limit = settings.WIKI_PDF_TIME_LIMIT
     try:
@@ -228,10 +218,6 @@ def make_pdf(source: PdfSource, html: str, *, base_url: str) -> bytes:
     except Exception as error:
         logger.exception("PDF of %r revision %s failed", source.title, source.revision_id)
         raise PdfUnavailable("render failed") from error
-    seconds = time.perf_counter() - started
-    pdf_rendered.send(
-        sender=PdfSource, revision_id=source.revision_id, seconds=seconds, size=len(data)
-    )
     return data
 
 
@@ -260,7 +246,7 @@ def _render_and_cache(cache_key: str, html: str, stylesheet: str, base_url: str)
     # Cached here, in the worker, so that a render that finishes after its
     # request gave up still serves the reader's next try.
     data = _write_pdf(html, stylesheet, base_url)
-    cache.set(cache_key, data, CACHE_TIMEOUT)
+    cache.set(cache_key, data, PDF_CACHE_SECONDS)
     return data
 
 

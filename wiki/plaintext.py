@@ -1,7 +1,7 @@
 """Plain text of a page body, for search, snippets, year lists and the meta
 description.
 
-The text is taken from the sanitized HTML of ``rendering.cached_render``, so it
+The text is taken from the sanitized HTML of ``render_cache.cached_render``, so it
 holds exactly the words a reader sees (no markdown syntax, no link targets, no
 markup a moderator typed). The result is plain, unescaped text: whoever puts it
 in HTML escapes it (templates do so by themselves).
@@ -9,23 +9,19 @@ in HTML escapes it (templates do so by themselves).
 
 from __future__ import annotations
 
-import hashlib
 import re
 from html.parser import HTMLParser
 
 from django.core.cache import cache
 
-from wiki.rendering import CACHE_TIMEOUT, RENDER_VERSION, MarkupTooComplex, cached_render
+from wiki.caching import LONG_CACHE_SECONDS
+from wiki.render_cache import body_digest, cached_render
+from wiki.rendering import BLOCK_TAGS, RENDER_VERSION, MarkupTooComplex
 
 DESCRIPTION_LENGTH = 160
 SENTENCE_LENGTH = 240
+PLAINTEXT_CACHE_SECONDS = LONG_CACHE_SECONDS
 
-# Elements after which the text of the next one starts on a new line.
-_BLOCK_TAGS = {
-    "p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
-    "blockquote", "pre", "table", "thead", "tbody", "tfoot", "tr", "td", "th", "br", "hr",
-    "figure", "figcaption", "details", "summary", "caption",
-}  # fmt: skip
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
 
@@ -41,7 +37,7 @@ class _TextExtractor(HTMLParser):
         self._paragraph: list[str] | None = None
 
     def handle_starttag(self, tag, attrs):
-        if tag in _BLOCK_TAGS:
+        if tag in BLOCK_TAGS:
             self.parts.append("\n")
             if self._paragraph is not None:
                 self._paragraph.append(" ")
@@ -49,7 +45,7 @@ class _TextExtractor(HTMLParser):
             self._paragraph = []
 
     def handle_endtag(self, tag):
-        if tag in _BLOCK_TAGS:
+        if tag in BLOCK_TAGS:
             self.parts.append("\n")
         if tag == "p" and self._paragraph is not None:
             self.first_paragraph = self._paragraph
@@ -80,15 +76,14 @@ def _extract(body: str) -> dict[str, str] | None:
 
 
 def _extracted(body: str) -> dict[str, str]:
-    digest = hashlib.sha256((body or "").encode("utf-8")).hexdigest()
-    cache_key = f"wiki:plaintext:{RENDER_VERSION}:{digest}"
+    cache_key = f"wiki:plaintext:{RENDER_VERSION}:{body_digest(body)}"
     extracted = cache.get(cache_key)
     if extracted is None:
         extracted = _extract(body)
         if extracted is None:
             # A body the renderer cannot take: its words as typed, uncached.
             return {"text": _clean(body or ""), "first_paragraph": ""}
-        cache.set(cache_key, extracted, CACHE_TIMEOUT)
+        cache.set(cache_key, extracted, PLAINTEXT_CACHE_SECONDS)
     return extracted
 
 

@@ -4,55 +4,53 @@ Everything a moderator typed reaches a reader only through ``render_markdown``,
 whose last step is nh3 with an explicit allowlist. There is no switch that
 turns the sanitizer off. Only this module and ``wiki.diff`` call ``mark_safe``.
 
-Rendering has two stages so that a page view never re-renders markdown:
+Pure: no database, no cache, no settings. Two stages, so that a page view never
+re-renders markdown (``wiki.display`` caches each stage):
 
 1. ``render_markdown(body)``: markdown -> sanitized HTML, with every wiki link
-   marked ``class="wikilink"`` and the set of link targets. Depends only on the
-   body, so it is cached by a hash of the body (shared across app servers when
-   the cache is Redis).
-2. ``mark_missing_links(html, existing)``: adds ``new`` and "page does not
-   exist" to links whose target is missing. Depends on which pages exist, so
-   ``page_html`` caches it under the page's ``link_version``, which the save,
-   move and delete services bump on every page that links to a title that
-   appears or disappears.
+   marked ``class="wikilink"``, the link targets by key and each link's title
+   by its href. Depends only on the body.
+2. ``mark_missing_links(rendered, existing_keys)``: adds ``new`` and "page does
+   not exist" to the wiki links whose target is not among ``existing_keys``,
+   and returns the HTML marked safe.
 """
 
 from __future__ import annotations
 
-import datetime
-import hashlib
 import html as html_lib
 import re
 import threading
+from collections.abc import Set
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 from xml.etree import ElementTree
 
 import markdown
 import nh3
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils.safestring import SafeString, mark_safe
 from markdown.extensions.toc import slugify
 from markdown.inlinepatterns import InlineProcessor
 
-from wiki.titles import slug_to_title, title_key, title_to_slug, validate_title
+from wiki.titles import title_key, title_to_slug, validate_title
 
-if TYPE_CHECKING:
-    from wiki.models import Page
+# Bump when the pipeline's output, or the shape of ``Rendered``, changes, so
+# that HTML cached by an earlier version is made again.
+RENDER_VERSION = 2
 
-# Bump when the pipeline's output changes, so cached HTML is made again.
-RENDER_VERSION = 1
-CACHE_TIMEOUT = 60 * 60 * 24 * 7
-
-ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "details",
-    "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5",
-    "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s",
-    "small", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td",
-    "tfoot", "th", "thead", "tr", "u", "ul",
-}  # fmt: skip
+# The tags the sanitizer keeps: those that start a new line of text (where
+# wiki.plaintext breaks its lines), and those that flow within one.
+BLOCK_TAGS = {
+    *("p", "div", "blockquote", "pre", "hr", "br", "figure", "figcaption", "details", "summary"),
+    *("h1", "h2", "h3", "h4", "h5", "h6"),
+    *("ul", "ol", "li", "dl", "dt", "dd"),
+    *("table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td"),
+}
+INLINE_TAGS = {
+    *("a", "abbr", "b", "code", "del", "em", "i", "img", "ins", "kbd"),
+    *("mark", "q", "s", "small", "span", "strong", "sub", "sup", "u"),
+}
+ALLOWED_TAGS = BLOCK_TAGS | INLINE_TAGS
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
     "abbr": {"title"},
@@ -81,7 +79,6 @@ REDIRECT_RE = re.compile(
 # value never holds a double quote (it is written as &quot;).
 _A_TAG_RE = re.compile(r'<a((?:\s+[a-zA-Z_:][-a-zA-Z0-9_:.]*="[^"]*")*)\s*>')
 _ATTRIBUTE_RE = re.compile(r'([a-zA-Z_:][-a-zA-Z0-9_:.]*)="([^"]*)"')
-_WIKI_HREF_RE = re.compile(r"\A/wiki/([^/#?]+)/(?:#.*)?\Z")
 
 # Lists and quotes nest by recursion in Python-Markdown; far below the depth
 # that exhausts the stack, far above what a readable page needs.
@@ -98,11 +95,14 @@ class MarkupTooComplex(ValidationError):
 
 @dataclass(frozen=True)
 class Rendered:
-    """Sanitized HTML of one body, and the wiki-link targets it holds
-    (``{key: title}``)."""
+    """Sanitized HTML of one body, the wiki-link targets it holds
+    (``{key: title}``, for the link table and the missing-link query) and the
+    title of each wiki link by the href it was given (``{href: title}``, for
+    ``mark_missing_links``)."""
 
     html: str
     targets: dict[str, str] = field(default_factory=dict)
+    link_titles: dict[str, str] = field(default_factory=dict)
 
 
 def wiki_href(title: str, fragment: str = "") -> str:
@@ -133,10 +133,27 @@ def parse_redirect(body: str) -> tuple[str, str] | None:
     return title, section.strip()
 
 
+class _LinksFound:
+    """The wiki links one conversion meets: targets by key (the first title
+    written for a key), and each link's title by its href."""
+
+    def __init__(self):
+        self.targets: dict[str, str] = {}
+        self.link_titles: dict[str, str] = {}
+
+    def add(self, title: str, href: str) -> None:
+        self.targets.setdefault(title_key(title), title)
+        self.link_titles[href] = title
+
+    def clear(self) -> None:
+        self.targets.clear()
+        self.link_titles.clear()
+
+
 class _WikiLinkProcessor(InlineProcessor):
-    def __init__(self, pattern, md, targets):
+    def __init__(self, pattern, md, found: _LinksFound):
         super().__init__(pattern, md)
-        self.targets = targets
+        self.found = found
 
     def handleMatch(self, match, data):  # noqa: N802 (Markdown's API)
         target, label = match.group(1), match.group(2)
@@ -153,32 +170,33 @@ class _WikiLinkProcessor(InlineProcessor):
             title = validate_title(title_part)
         except ValidationError:
             return None, None, None
-        self.targets.setdefault(title_key(title), title)
-        element.set("href", wiki_href(title, fragment))
+        href = wiki_href(title, fragment)
+        self.found.add(title, href)
+        element.set("href", href)
         element.set("class", "wikilink")
         element.text = (label if label and label.strip() else target).strip()
         return element, match.start(0), match.end(0)
 
 
 class _WikiLinkExtension(markdown.Extension):
-    def __init__(self, targets, **kwargs):
-        self.targets = targets
+    def __init__(self, found: _LinksFound, **kwargs):
+        self.found = found
         super().__init__(**kwargs)
 
     def extendMarkdown(self, md):  # noqa: N802 (Markdown's API)
         # Above Markdown's own link patterns, so [[x]] is never a reference link.
         md.inlinePatterns.register(
-            _WikiLinkProcessor(WIKILINK_PATTERN, md, self.targets), "wikilink", 175
+            _WikiLinkProcessor(WIKILINK_PATTERN, md, self.found), "wikilink", 175
         )
 
 
 _local = threading.local()
 
 
-def _markdown_converter() -> tuple[markdown.Markdown, dict]:
+def _markdown_converter() -> tuple[markdown.Markdown, _LinksFound]:
     converter = getattr(_local, "converter", None)
     if converter is None:
-        targets: dict[str, str] = {}
+        found = _LinksFound()
         converter = markdown.Markdown(
             extensions=[
                 "tables",
@@ -186,7 +204,7 @@ def _markdown_converter() -> tuple[markdown.Markdown, dict]:
                 "sane_lists",
                 "footnotes",
                 "fenced_code",
-                _WikiLinkExtension(targets),
+                _WikiLinkExtension(found),
             ],
             extension_configs={
                 "tables": {"use_align_attribute": True},
@@ -195,8 +213,8 @@ def _markdown_converter() -> tuple[markdown.Markdown, dict]:
             output_format="html",
         )
         _local.converter = converter
-        _local.targets = targets
-    return converter, _local.targets
+        _local.found = found
+    return converter, _local.found
 
 
 def _keep_local_images(tag: str, attribute: str, value: str) -> str | None:
@@ -208,21 +226,23 @@ def _keep_local_images(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
+# Everything nh3 is told, in one place: what survives is exactly this list.
+SANITIZER_OPTIONS = {
+    "tags": ALLOWED_TAGS,
+    "clean_content_tags": {"script", "style"},
+    "attributes": ALLOWED_ATTRIBUTES,
+    "attribute_filter": _keep_local_images,
+    "allowed_classes": ALLOWED_CLASSES,
+    "url_schemes": URL_SCHEMES,
+    "link_rel": None,
+    "strip_comments": True,
+}
+
+
 def sanitize(html: str) -> str:
     """Return ``html`` cleaned by nh3 with the project's allowlist, external
     links marked ``rel="nofollow noopener"``. Idempotent."""
-    cleaned = nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        clean_content_tags={"script", "style"},
-        attributes=ALLOWED_ATTRIBUTES,
-        attribute_filter=_keep_local_images,
-        allowed_classes=ALLOWED_CLASSES,
-        url_schemes=URL_SCHEMES,
-        link_rel=None,
-        strip_comments=True,
-    )
-    return _A_TAG_RE.sub(_mark_external, cleaned)
+    return _A_TAG_RE.sub(_mark_external, nh3.clean(html, **SANITIZER_OPTIONS))
 
 
 def _attributes(attribute_text: str) -> dict[str, str]:
@@ -283,8 +303,9 @@ def render_markdown(body: str) -> Rendered:
     """Render a markdown body to sanitized HTML (stage 1).
 
     Wiki links become ``<a href="/wiki/Slug/" class="wikilink">``; their
-    targets are returned as ``{key: title}``. Pure: no database, no cache.
-    Raises ``MarkupTooComplex`` for a body beyond the renderer's limits.
+    targets are returned as ``{key: title}``, and each link's title by its
+    href. Pure: no database, no cache. Raises ``MarkupTooComplex`` for a body
+    beyond the renderer's limits.
 
     A conversion that does not finish (any exception, a deadline included)
     discards this thread's converter: Python-Markdown's ``reset()`` does not
@@ -292,12 +313,12 @@ def render_markdown(body: str) -> Rendered:
     stack), and that would change how the next body renders.
     """
     check_markup(body)
-    converter, targets = _markdown_converter()
+    converter, found = _markdown_converter()
     converter.reset()
-    targets.clear()
+    found.clear()
     try:
         raw_html = converter.convert(body or "")
-        found = dict(targets)
+        targets, link_titles = dict(found.targets), dict(found.link_titles)
     except RecursionError:
         _discard_converter()
         raise MarkupTooComplex(
@@ -309,177 +330,32 @@ def render_markdown(body: str) -> Rendered:
         _discard_converter()
         raise
     finally:
-        targets.clear()
-    return Rendered(html=sanitize(raw_html), targets=found)
+        found.clear()
+    return Rendered(html=sanitize(raw_html), targets=targets, link_titles=link_titles)
 
 
 def _discard_converter() -> None:
     _local.converter = None
-    _local.targets = None
+    _local.found = None
 
 
-def mark_missing_links(html: str, existing_keys: set[str]) -> str:
-    """Mark the wiki links in sanitized ``html`` whose target key is not in
-    ``existing_keys`` (stage 2): class ``wikilink new`` and a title saying the
-    page does not exist. Pure: no database, no cache."""
+def mark_missing_links(rendered: Rendered, existing_keys: Set[str]) -> SafeString:
+    """Return ``rendered``'s HTML with its wiki links whose target key is not
+    in ``existing_keys`` marked (stage 2): class ``wikilink new`` and a title
+    saying the page does not exist. A link is known by the href the converter
+    gave it (``rendered.link_titles``), never by reading a title back out of
+    a URL. Pure: no database, no cache."""
 
     def replace(match: re.Match) -> str:
         attributes = _attributes(match.group(1))
         if attributes.get("class") != "wikilink":
             return match.group(0)
-        href_match = _WIKI_HREF_RE.match(html_lib.unescape(attributes.get("href", "")))
-        if not href_match:
-            return match.group(0)
-        title = slug_to_title(unquote(href_match.group(1)))
-        if title_key(title) in existing_keys:
+        title = rendered.link_titles.get(html_lib.unescape(attributes.get("href", "")))
+        if title is None or title_key(title) in existing_keys:
             return match.group(0)
         attributes["class"] = "wikilink new"
         attributes["title"] = html_lib.escape(title + MISSING_TITLE_SUFFIX)
         return _a_tag(attributes)
 
-    return _A_TAG_RE.sub(replace, html)
-
-
-def existing_keys(keys) -> set[str]:
-    """Return which of ``keys`` name existing pages (one query)."""
-    from wiki.models import Page
-
-    keys = list(keys)
-    if not keys:
-        return set()
-    return set(Page.objects.filter(key__in=keys).values_list("key", flat=True))
-
-
-def _body_hash(body: str) -> str:
-    return hashlib.sha256((body or "").encode("utf-8")).hexdigest()
-
-
-def cached_render(body: str) -> Rendered:
-    """Stage 1 through the cache, keyed by a hash of the body."""
-    cache_key = f"wiki:render:{RENDER_VERSION}:{_body_hash(body)}"
-    cached = cache.get(cache_key)
-    if cached is not None:
-        return Rendered(html=cached[0], targets=cached[1])
-    rendered = render_markdown(body)
-    cache.set(cache_key, (rendered.html, rendered.targets), CACHE_TIMEOUT)
-    return rendered
-
-
-def _render_for_reader(body: str) -> Rendered | None:
-    """Stage 1 for showing a body: None when it cannot be rendered (a body
-    stored before the limits, or imported), which the reader is told of."""
-    try:
-        return cached_render(body)
-    except MarkupTooComplex:
-        return None
-
-
-UNRENDERABLE_HTML = (
-    "<p><strong>This text cannot be shown: its lists or quotes nest too deeply. "
-    "A moderator needs to simplify it.</strong></p>"
-)
-
-
-def render_body(body: str) -> SafeString:
-    """Render any body (a preview, an old revision) with the current link
-    state. One query when the body has wiki links; nothing cached in stage 2."""
-    rendered = _render_for_reader(body)
-    if rendered is None:
-        return mark_safe(UNRENDERABLE_HTML)  # noqa: S308 (a constant of ours)
-    if not rendered.targets:
-        return mark_safe(rendered.html)  # noqa: S308 (sanitized by nh3 above)
-    html = mark_missing_links(rendered.html, existing_keys(rendered.targets))
-    return mark_safe(html)  # noqa: S308 (sanitized by nh3, then only link classes)
-
-
-def page_html(page: Page) -> SafeString:
-    """Return the HTML of a page's current body: sanitized, with current link
-    state, cached under the body and the page's ``link_version``."""
-    cache_key = _page_html_key(page)
-    html = cache.get(cache_key)
-    if html is None:
-        rendered = _render_for_reader(page.body)
-        if rendered is None:
-            return mark_safe(UNRENDERABLE_HTML)  # noqa: S308 (a constant of ours)
-        html = rendered.html
-        if rendered.targets:
-            html = mark_missing_links(html, existing_keys(rendered.targets))
-        cache.set(cache_key, html, CACHE_TIMEOUT)
-    return mark_safe(html)  # noqa: S308 (sanitized by nh3, then only link classes)
-
-
-def _page_html_key(page: Page) -> str:
-    return f"wiki:html:{RENDER_VERSION}:{page.pk}:{page.link_version}:{_body_hash(page.body)}"
-
-
-def _crosslinks_key(page: Page) -> str:
-    # Cross-links change only with a new revision; their targets' state only
-    # with a bump of link_version (the link table holds cross-link targets).
-    return (
-        f"wiki:crosslinks:{RENDER_VERSION}:{page.pk}:{page.current_revision_id}:{page.link_version}"
-    )
-
-
-@dataclass(frozen=True)
-class ShownCrossLink:
-    """A cross-link as a page shows it, with its target's state."""
-
-    kind: str
-    target_title: str
-    label: str
-    note_date: datetime.date | None
-    target_url: str
-    is_missing: bool
-
-
-@dataclass(frozen=True)
-class PageDisplay:
-    """What a page view shows of a page: its body's HTML (None when not
-    asked for) and its cross-links, both with current link state."""
-
-    html: SafeString | None
-    crosslinks: list[ShownCrossLink]
-
-
-def page_display(page: Page, *, with_body: bool = True) -> PageDisplay:
-    """Return the page's HTML (as ``page_html``) and its cross-links with
-    their targets' state, each cached under the page's ``link_version``.
-
-    On a warm cache this makes no query. On a cold one it reads the
-    cross-links (one query) and asks which link targets exist, for body and
-    cross-links together (one query).
-    """
-    html_key, crosslinks_key = _page_html_key(page), _crosslinks_key(page)
-    found = cache.get_many([html_key, crosslinks_key] if with_body else [crosslinks_key])
-    html, crosslinks = found.get(html_key), found.get(crosslinks_key)
-    rendered = _render_for_reader(page.body) if with_body and html is None else None
-    if with_body and html is None and rendered is None:
-        html = UNRENDERABLE_HTML  # shown, never cached: it is no render
-    rows = list(page.crosslinks.all()) if crosslinks is None else []
-    wanted = {title_key(row.target_title) for row in rows}
-    if rendered is not None:
-        wanted |= rendered.targets.keys()
-    existing = existing_keys(wanted)
-    fresh = {}
-    if rendered is not None:
-        html = rendered.html
-        if rendered.targets:
-            html = mark_missing_links(html, existing)
-        fresh[html_key] = html
-    if crosslinks is None:
-        crosslinks = [
-            ShownCrossLink(
-                kind=row.kind,
-                target_title=row.target_title,
-                label=row.label,
-                note_date=row.note_date,
-                target_url=wiki_href(row.target_title),
-                is_missing=title_key(row.target_title) not in existing,
-            )
-            for row in rows
-        ]
-        fresh[crosslinks_key] = crosslinks
-    if fresh:
-        cache.set_many(fresh, CACHE_TIMEOUT)
-    safe_html = None if html is None else mark_safe(html)  # noqa: S308 (sanitized by nh3)
-    return PageDisplay(html=safe_html, crosslinks=crosslinks)
+    html = _A_TAG_RE.sub(replace, rendered.html) if rendered.link_titles else rendered.html
+    return mark_safe(html)  # noqa: S308 (sanitized by nh3, then only link classes and titles)

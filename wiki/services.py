@@ -24,8 +24,9 @@ from reversion.models import Revision, Version
 from reversion.revisions import _get_options as _reversion_options
 
 from wiki import search
+from wiki.display import cached_render
 from wiki.models import CrossLink, Link, Page, RevisionInfo, Vote
-from wiki.rendering import cached_render, parse_redirect
+from wiki.rendering import parse_redirect
 from wiki.titles import title_key, validate_title
 
 logger = logging.getLogger(__name__)

@@ -8,9 +8,9 @@ from django.views.decorators.http import require_http_methods
 
 from wiki import services
 from wiki.diff import diff_metadata, diff_texts
+from wiki.display import render_body
 from wiki.forms import CrossLinkFormSet, EditForm, MoveForm, crosslinks_from
 from wiki.models import Page, RevisionInfo
-from wiki.rendering import render_body
 from wiki.revisions import MAX_REVISION_ID, current_content, merge_edit, revision_content
 from wiki.titles import slug_to_title, validate_title
 from wiki.views.access import permission_required

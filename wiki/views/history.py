@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from wiki.diff import diff_metadata, diff_texts
+from wiki.display import render_body, shown_crosslinks
 from wiki.forms import RecentChangesForm
 from wiki.models import CrossLink, RevisionInfo
-from wiki.rendering import render_body
 from wiki.revisions import MAX_REVISION_ID, revision_contents
 from wiki.views.lookup import canonical_redirect, page_for_slug
 
@@ -91,7 +91,7 @@ def page_revision(request, title, revision_id):
         "info": info,
         "content": content,
         "html": render_body(content.body),
-        "crosslinks": [CrossLink(**item) for item in content.crosslinks],
+        "crosslinks": shown_crosslinks(CrossLink(**item) for item in content.crosslinks),
         "next_revision_id": following,
         "is_current": revision_id == page.current_revision_id,
     }

@@ -1,0 +1,201 @@
+"""What showing content needs from the database and the caches: a page's HTML
+with current link state, its cross-links with their targets' state, and any
+other body (a preview, an old revision). ``wiki.rendering`` itself is pure.
+Callers take ``cached_render`` from here too (it lives in
+``wiki.render_cache`` only so that ``wiki.plaintext`` can read it).
+
+Every cache-key family in the project (all go through Django's cache, under
+its ``KEY_PREFIX``; "never stale" means the key changes with what it holds):
+
+``wiki:render:<RENDER_VERSION>:<sha256 of body>`` (``wiki.render_cache``)
+    Stage 1 of a body: sanitized HTML, link targets, link titles.
+    ``RENDER_CACHE_SECONDS`` (a week). Never stale; ``RENDER_VERSION`` is
+    bumped when the pipeline's output changes.
+``wiki:plaintext:<RENDER_VERSION>:<sha256 of body>`` (``wiki.plaintext``)
+    A body's words and first paragraph (search, descriptions, year lists).
+    ``PLAINTEXT_CACHE_SECONDS`` (a week). Never stale, as ``wiki:render``.
+``wiki:html:<RENDER_VERSION>:<page id>:<link_version>:<sha256 of body>`` (here)
+    A page's body HTML with missing links marked. ``DISPLAY_CACHE_SECONDS``
+    (a week). A new body changes the hash; ``services.bump_link_versions``
+    (save, move, delete, recover of a page this one links to) the version.
+``wiki:crosslinks:<RENDER_VERSION>:<page id>:<revision id>:<link_version>`` (here)
+    A page's cross-links as ``ShownCrossLink``. ``DISPLAY_CACHE_SECONDS``. A
+    new revision or a bump of ``link_version`` (the link table holds
+    cross-link targets too).
+``wiki:page-view:<ETag>`` (``wiki.views.reading``)
+    The bytes of an anonymous reader's page. ``SHARED_PAGE_SECONDS`` (an
+    hour). Never stale: the ETag covers all the page shows.
+``wiki:page-state:<sha256 of URL path>`` (``wiki.caching``)
+    ``(ETag, first served)`` for Last-Modified. ``STATE_CACHE_SECONDS`` (a
+    week). Replaced when the URL's ETag changes; a lost entry only makes the
+    date later.
+``wiki:disclaimer:v1`` (``wiki.context_processors``)
+    The disclaimer and its short form. ``DISCLAIMER_CACHE_SECONDS`` (a
+    minute). Deleted by ``forget_disclaimer()`` when an admin saves it; other
+    servers' local-memory caches see the change when it expires.
+``wiki:vote-rate:<"address:" digest, or "reader:" voter key>`` (``wiki.views.feedback``)
+    Votes counted in the current window. The window of ``VOTES_PER_ADDRESS``
+    or ``VOTES_PER_READER``. Expires; never invalidated.
+``wiki:pdf-current:<page id>:<sha256 of what may change it>`` (``wiki.pdf``)
+    The current revision's PDF, answered without building its HTML; the hash
+    covers the revision, ``link_version``, the disclaimer, the URLs and the
+    stylesheet.
+    ``PDF_CACHE_SECONDS`` (a week). Never stale.
+``wiki:pdf:<PDF_VERSION>:<revision id>:<sha256 of document, stylesheet, base URL>`` (``wiki.pdf``)
+    The PDF of one document. ``PDF_CACHE_SECONDS``. Never stale;
+    ``PDF_VERSION`` is bumped when the template or the way a PDF is made changes.
+``wiki:views:pending``, ``wiki:views:batch:<uuid>`` (``wiki.page_views``, Redis only)
+    Redis hashes of page views not yet in ``PageViewDay``, written with the
+    Redis client under the cache's key prefix (``cache.make_key``). No expiry:
+    ``flush_page_views`` renames the pending hash to a batch and deletes each
+    batch once written.
+``django.contrib.sessions.cache<session key>`` (Django, with Redis only)
+    A session. ``SESSION_COOKIE_AGE``. Logging out deletes it.
+``axes-<digest>`` (django-axes, with Redis only)
+    Failed logins of one username. ``AXES_COOLOFF_TIME``. A successful login.
+
+``wiki.search`` keeps nothing in the cache: its index lives in the database.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from wiki.caching import LONG_CACHE_SECONDS
+from wiki.models import Page
+from wiki.render_cache import body_digest, cached_render
+from wiki.rendering import RENDER_VERSION, MarkupTooComplex, Rendered, mark_missing_links, wiki_href
+from wiki.titles import title_key
+
+DISPLAY_CACHE_SECONDS = LONG_CACHE_SECONDS
+
+UNRENDERABLE_HTML = format_html(
+    "<p><strong>{}</strong></p>",
+    "This text cannot be shown: its lists or quotes nest too deeply. "
+    "A moderator needs to simplify it.",
+)
+
+
+@dataclass(frozen=True)
+class ShownCrossLink:
+    """A cross-link as a page shows it, with its target's state."""
+
+    kind: str
+    target_title: str
+    label: str
+    note_date: datetime.date | None
+    target_url: str
+    is_missing: bool
+
+
+@dataclass(frozen=True)
+class PageDisplay:
+    """What a page view shows of a page: its body's HTML (None when not
+    asked for) and its cross-links, both with current link state."""
+
+    html: SafeString | None
+    crosslinks: list[ShownCrossLink]
+
+
+def existing_keys(keys: Iterable[str]) -> set[str]:
+    """Return which of ``keys`` name existing pages (one query; none when
+    ``keys`` is empty)."""
+    keys = list(keys)
+    if not keys:
+        return set()
+    return set(Page.objects.filter(key__in=keys).values_list("key", flat=True))
+
+
+def _render_for_reader(body: str) -> Rendered | None:
+    """Stage 1 for showing a body: None when it cannot be rendered (a body
+    stored before the limits, or imported), which the reader is told of."""
+    try:
+        return cached_render(body)
+    except MarkupTooComplex:
+        return None
+
+
+def render_body(body: str) -> SafeString:
+    """Render any body (a preview, an old revision) with the current link
+    state: one query when the body has wiki links; nothing cached in stage 2.
+    A body the renderer refuses shows ``UNRENDERABLE_HTML``."""
+    rendered = _render_for_reader(body)
+    if rendered is None:
+        return UNRENDERABLE_HTML
+    return mark_missing_links(rendered, existing_keys(rendered.targets))
+
+
+def shown_crosslinks(crosslinks: Iterable) -> list[ShownCrossLink]:
+    """Return ``crosslinks`` (any objects with ``kind``, ``target_title``,
+    ``label`` and ``note_date``, in display order) as a page shows them, each
+    marked missing when no page has its target title: one query. A
+    cross-link without a target (possible in a damaged old version) is left
+    out."""
+    links = [link for link in crosslinks if link.target_title]
+    return _shown(links, existing_keys({title_key(link.target_title) for link in links}))
+
+
+def _shown(links: list, existing: set[str]) -> list[ShownCrossLink]:
+    return [
+        ShownCrossLink(
+            kind=link.kind,
+            target_title=link.target_title,
+            label=link.label,
+            note_date=link.note_date,
+            target_url=wiki_href(link.target_title),
+            is_missing=title_key(link.target_title) not in existing,
+        )
+        for link in links
+    ]
+
+
+def _page_html_key(page: Page) -> str:
+    return f"wiki:html:{RENDER_VERSION}:{page.pk}:{page.link_version}:{body_digest(page.body)}"
+
+
+def _crosslinks_key(page: Page) -> str:
+    # Cross-links change only with a new revision; their targets' state only
+    # with a bump of link_version (the link table holds cross-link targets).
+    return (
+        f"wiki:crosslinks:{RENDER_VERSION}:{page.pk}:{page.current_revision_id}:{page.link_version}"
+    )
+
+
+def page_display(page: Page, *, with_body: bool = True) -> PageDisplay:
+    """Return the HTML of the page's current body (sanitized, with current
+    link state) and its cross-links with their targets' state, each cached
+    under the page's ``link_version``.
+
+    On a warm cache this makes no query. On a cold one it reads the
+    cross-links (one query) and asks which link targets exist, for body and
+    cross-links together (one query). The HTML is cached as the
+    ``SafeString`` the renderer returned (pickled as itself), so nothing
+    here decides what is safe.
+    """
+    html_key, crosslinks_key = _page_html_key(page), _crosslinks_key(page)
+    found = cache.get_many([html_key, crosslinks_key] if with_body else [crosslinks_key])
+    html, crosslinks = found.get(html_key), found.get(crosslinks_key)
+    rendered = _render_for_reader(page.body) if with_body and html is None else None
+    if with_body and html is None and rendered is None:
+        html = UNRENDERABLE_HTML  # shown, never cached: it is no render
+    links = (
+        [link for link in page.crosslinks.all() if link.target_title] if crosslinks is None else []
+    )
+    wanted = {title_key(link.target_title) for link in links}
+    if rendered is not None:
+        wanted |= rendered.targets.keys()
+    existing = existing_keys(wanted)
+    fresh = {}
+    if rendered is not None:
+        html = fresh[html_key] = mark_missing_links(rendered, existing)
+    if crosslinks is None:
+        crosslinks = fresh[crosslinks_key] = _shown(links, existing)
+    if fresh:
+        cache.set_many(fresh, DISPLAY_CACHE_SECONDS)
+    return PageDisplay(html=html, crosslinks=crosslinks)
