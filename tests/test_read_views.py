@@ -70,6 +70,23 @@ def test_root_without_main_page_still_answers(client, db):
     assert "Welcome to KCR Wiki" in response.content.decode()
 
 
+def test_root_without_main_page_offers_moderators_to_write_it(moderator_client):
+    html = moderator_client.get("/").content.decode()
+    assert 'href="/wiki/Main_Page/edit/"' in html
+
+
+def test_moderator_has_a_link_to_their_contributions(moderator_client, il2):
+    html = moderator_client.get("/wiki/Interleukin-2/").content.decode()
+    assert '<a href="/contributions/moderator/">My contributions</a>' in html
+
+
+def test_moderator_whose_name_no_url_can_carry_still_reads_pages(client, make_user, il2):
+    client.force_login(make_user("Dr A/B", moderator=True))
+    response = client.get("/wiki/Interleukin-2/")
+    assert response.status_code == 200
+    assert "My contributions" not in response.content.decode()
+
+
 def test_missing_page_is_a_friendly_404(client, db):
     response = client.get("/wiki/Not_Written_Yet/")
     assert response.status_code == 404
