@@ -9,5 +9,5 @@ urlpatterns = [
     path("", include("wiki.urls")),
 ]
 
-handler404 = "wiki.views.reading.not_found"
+handler404 = "wiki.views.errors.not_found"
 handler400 = "wiki.views.errors.bad_request"

@@ -74,6 +74,18 @@ def test_history_compare_form_redirects_to_diff(client, make_page):
     assert response["Location"] == f"/wiki/Interleukin-2/diff/{first}/{second}/"
 
 
+def test_author_whose_name_no_url_can_carry_is_shown_without_a_link(client, django_user_model):
+    # An imported author name may hold a "/", which /contributions/<name>/
+    # cannot carry: the name is shown, and the page still answers.
+    author = django_user_model.objects.create(username="Dr A/B", is_active=False)
+    _page_with_revisions("Interleukin-2", 1, user=author)
+    for url in ["/wiki/Interleukin-2/history/", "/recent-changes/"]:
+        response = client.get(url)
+        assert response.status_code == 200
+        assert "Dr A/B" in response.content.decode()
+        assert "/contributions/Dr" not in response.content.decode()
+
+
 def test_history_of_missing_page_is_404(client, db):
     assert client.get("/wiki/Nowhere/history/").status_code == 404
 

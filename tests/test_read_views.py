@@ -70,6 +70,23 @@ def test_root_without_main_page_still_answers(client, db):
     assert "Welcome to KCR Wiki" in response.content.decode()
 
 
+def test_root_without_main_page_offers_moderators_to_write_it(moderator_client):
+    html = moderator_client.get("/").content.decode()
+    assert 'href="/wiki/Main_Page/edit/"' in html
+
+
+def test_moderator_has_a_link_to_their_contributions(moderator_client, il2):
+    html = moderator_client.get("/wiki/Interleukin-2/").content.decode()
+    assert '<a href="/contributions/moderator/">My contributions</a>' in html
+
+
+def test_moderator_whose_name_no_url_can_carry_still_reads_pages(client, make_user, il2):
+    client.force_login(make_user("Dr A/B", moderator=True))
+    response = client.get("/wiki/Interleukin-2/")
+    assert response.status_code == 200
+    assert "My contributions" not in response.content.decode()
+
+
 def test_missing_page_is_a_friendly_404(client, db):
     response = client.get("/wiki/Not_Written_Yet/")
     assert response.status_code == 404
@@ -83,6 +100,54 @@ def test_missing_page_offers_creation_to_moderators(moderator_client):
     response = moderator_client.get("/wiki/Not_Written_Yet/")
     assert response.status_code == 404
     assert 'href="/wiki/Not_Written_Yet/edit/"' in response.content.decode()
+
+
+# Every URL under /wiki/<Title>/ that needs the page, for a title no page
+# has: the same missing-page 404 as the page itself. The moderator-only ones
+# (info, move, revert) ask an anonymous reader to log in first; edit offers
+# to create the page and links lists what links to the title, so they are
+# not here.
+MISSING_PAGE_URLS = [
+    "/wiki/Nowhere/",
+    "/wiki/Nowhere",
+    "/wiki/Nowhere/source/",
+    "/wiki/Nowhere/history/",
+    "/wiki/Nowhere/pdf/",
+    "/wiki/Nowhere/revisions/1/",
+    "/wiki/Nowhere/revisions/1/pdf/",
+    "/wiki/Nowhere/diff/1/2/",
+]
+MODERATOR_MISSING_PAGE_URLS = [
+    "/wiki/Nowhere/info/",
+    "/wiki/Nowhere/move/",
+    "/wiki/Nowhere/revert/1/",
+]
+
+
+def _assert_missing_page(response, *, offers_creation):
+    assert response.status_code == 404
+    assert [template.name for template in response.templates][0] == "wiki/page_missing.html"
+    html = response.content.decode()
+    assert "<h1>Nowhere</h1>" in html
+    assert 'name="q" value="Nowhere"' in html
+    assert ('href="/wiki/Nowhere/edit/"' in html) == offers_creation
+    assert 'href="/wiki/Nowhere/links/"' in html
+
+
+@pytest.mark.parametrize("url", MISSING_PAGE_URLS)
+def test_every_page_url_of_a_missing_page_is_the_missing_page_404(client, db, url):
+    _assert_missing_page(client.get(url), offers_creation=False)
+
+
+@pytest.mark.parametrize("url", MISSING_PAGE_URLS + MODERATOR_MISSING_PAGE_URLS)
+def test_moderator_gets_the_missing_page_404_with_the_offer_to_create(moderator_client, url):
+    _assert_missing_page(moderator_client.get(url), offers_creation=True)
+
+
+def test_link_list_of_an_impossible_title_is_the_missing_page_404(client, db):
+    response = client.get("/wiki/a%3Cb%3E/links/")
+    assert response.status_code == 404
+    assert [template.name for template in response.templates][0] == "wiki/page_missing.html"
 
 
 def test_missing_page_offers_no_creation_to_logged_in_readers(reader_client):

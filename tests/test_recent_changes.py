@@ -85,6 +85,14 @@ def test_feed_entries_link_to_their_diff(client, make_page):
     assert f"/wiki/Alpha/diff/{first}/{second}/" in body
 
 
+def test_feed_entry_of_a_new_page_links_to_its_first_revision(client, make_page):
+    page = make_page("High Dose Interleukin-2", "one")
+    body = client.get("/recent-changes/feed/").content.decode()
+    revision_url = f"/wiki/High_Dose_Interleukin-2/revisions/{page.current_revision_id}/"
+    assert f'href="http://testserver{revision_url}"' in body
+    assert '<link href="http://testserver/recent-changes/"' in body
+
+
 def test_feed_survives_a_control_character_in_a_summary(client, make_page):
     # XML 1.0 cannot carry most C0 characters: the feed shows a space.
     make_page("Alpha", "one", summary="bad\x01summary")

@@ -3,14 +3,13 @@
 import re
 
 from django.contrib.syndication.views import Feed
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.http import require_safe
 
-from wiki.views.history import recent_revisions
+from wiki.changes import recent_revisions
 
-FEED_DAYS = 30
-FEED_ITEMS = 50
 # Characters XML 1.0 cannot carry (Django's feed writer refuses them with an
 # error). An edit summary may hold one; the feed shows a space instead.
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -19,7 +18,6 @@ _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 class RecentChangesFeed(Feed):
     feed_type = Atom1Feed
     title = "KCR Wiki: recent changes"
-    link = "/recent-changes/"
     subtitle = "The latest edits to KCR Wiki pages."
 
     @method_decorator(require_safe)
@@ -27,8 +25,12 @@ class RecentChangesFeed(Feed):
         """GET and HEAD only: anything else is 405."""
         return super().__call__(request, *args, **kwargs)
 
+    def link(self):
+        return reverse("wiki:recent-changes")
+
     def items(self):
-        return recent_revisions(FEED_DAYS, FEED_ITEMS)
+        """What recent changes shows by default: 30 days, at most 50 edits."""
+        return recent_revisions()
 
     def item_title(self, info):
         summary = _NOT_XML.sub(" ", info.revision.comment) or "no summary"
@@ -39,10 +41,13 @@ class RecentChangesFeed(Feed):
         return f"Edited by {author}. Size {info.size} bytes ({info.size_change:+d})."
 
     def item_link(self, info):
-        base = f"/wiki/{info.page.slug}/"
+        """The diff with the page's previous revision; a new page's first
+        revision."""
+        slug = info.page.slug
         if info.previous_revision_id:
-            return f"{base}diff/{info.previous_revision_id}/{info.revision_id}/"
-        return f"{base}revisions/{info.revision_id}/"
+            ids = {"from_id": info.previous_revision_id, "to_id": info.revision_id}
+            return reverse("wiki:page-diff", kwargs={"slug": slug, **ids})
+        return reverse("wiki:page-revision", kwargs={"slug": slug, "revision_id": info.revision_id})
 
     def item_pubdate(self, info):
         return info.revision.date_created

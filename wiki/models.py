@@ -12,12 +12,11 @@ from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Cast, Coalesce
-from django.urls import reverse
 from django.utils.functional import cached_property
 from reversion.models import Revision
 
 from wiki import plaintext
-from wiki.titles import MAX_TITLE_LENGTH, title_key, title_to_slug, validate_title
+from wiki.titles import MAX_TITLE_LENGTH, page_url, title_key, title_to_slug, validate_title
 
 # PostgreSQL's text-search configuration for every search vector and query.
 SEARCH_CONFIG = "english"
@@ -226,7 +225,7 @@ class Page(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("wiki:page-detail", kwargs={"title": self.slug})
+        return page_url(self.title)
 
     @property
     def slug(self) -> str:
@@ -234,9 +233,7 @@ class Page(models.Model):
 
     @property
     def redirect_to_url(self) -> str:
-        if not self.redirect_to:
-            return ""
-        return reverse("wiki:page-detail", kwargs={"title": title_to_slug(self.redirect_to)})
+        return page_url(self.redirect_to) if self.redirect_to else ""
 
     @property
     def is_redirect(self) -> bool:
@@ -267,6 +264,14 @@ class Page(models.Model):
     @cached_property
     def first_sentence(self) -> str:
         return plaintext.first_sentence(self.body)
+
+    def redirect_target(self) -> "Page | None":
+        """The page this redirect leads to (one hop: it may be a redirect
+        itself), or None when this page is no redirect or its target does
+        not exist."""
+        if not self.is_redirect:
+            return None
+        return Page.objects.with_title(self.redirect_to).first()
 
 
 class RevisionInfo(models.Model):
@@ -318,7 +323,7 @@ class CrossLink(models.Model):
 
     @property
     def target_url(self) -> str:
-        return reverse("wiki:page-detail", kwargs={"title": title_to_slug(self.target_title)})
+        return page_url(self.target_title)
 
 
 class Link(models.Model):

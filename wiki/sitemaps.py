@@ -6,8 +6,7 @@ from django.db.models.functions import ExtractYear
 from django.urls import reverse
 
 from wiki.models import Page
-from wiki.titles import title_key
-from wiki.views.reading import MAIN_PAGE_TITLE
+from wiki.titles import MAIN_PAGE_TITLE, title_key
 
 
 class PageSitemap(Sitemap):
@@ -22,7 +21,7 @@ class PageSitemap(Sitemap):
     def location(self, page):
         # The main page's canonical address is the site root.
         if page.key == title_key(MAIN_PAGE_TITLE):
-            return "/"
+            return reverse("wiki:main-page")
         return page.get_absolute_url()
 
     def lastmod(self, page):

@@ -13,8 +13,12 @@ import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 MAX_TITLE_LENGTH = 255
+# The page served at the site root (``/``), which sitemaps list there and the
+# orphaned-pages list never counts as an orphan.
+MAIN_PAGE_TITLE = "Main Page"
 FORBIDDEN_CHARACTERS = set("/#?[]{}|<>")
 _SPACES = re.compile(r"[\s_]+")
 
@@ -40,6 +44,17 @@ def title_to_slug(title: str) -> str:
 def slug_to_title(slug: str) -> str:
     """Return the title a URL path segment names (underscores as spaces)."""
     return canonical_title(slug)
+
+
+def page_url(title: str, action: str = "", *, fragment: str = "") -> str:
+    """Return the URL path of a page, ``/wiki/<Slug>/``, or of one of its
+    actions, ``/wiki/<Slug>/<action>/`` (``history``, ``edit``, ``source``,
+    ...: each a URL named ``page-<action>``), plus ``#fragment`` when given
+    (an anchor id already made). Built with ``reverse``, so it is exactly
+    the URL the patterns answer. Raises ``NoReverseMatch`` for an unknown
+    action or an empty title."""
+    url = reverse(f"wiki:page-{action or 'detail'}", kwargs={"slug": title_to_slug(title)})
+    return f"{url}#{fragment}" if fragment else url
 
 
 def validate_title(raw: str) -> str:

@@ -1,5 +1,5 @@
 from django.contrib.sitemaps.views import sitemap
-from django.urls import path, register_converter
+from django.urls import include, path, register_converter
 from django.views.decorators.http import require_safe
 
 from wiki.converters import TitleConverter
@@ -12,46 +12,50 @@ register_converter(TitleConverter, "title")
 
 app_name = "wiki"
 
+
+def _named_paths(name_prefix: str, views: dict) -> list:
+    """``path("<key>/", view, name="<name_prefix>-<key>")`` for each entry."""
+    return [path(f"{key}/", view, name=f"{name_prefix}-{key}") for key, view in views.items()]
+
+
+# /maintenance/<list>/, each named "maintenance-<list>" (the keys of
+# wiki.views.maintenance.LISTS).
+MAINTENANCE_LISTS = {
+    "broken-redirects": maintenance.broken_redirects,
+    "double-redirects": maintenance.double_redirects,
+    "wanted-pages": maintenance.wanted_pages,
+    "orphaned-pages": maintenance.orphaned_pages,
+}
+
+# /wiki/<slug>/<action>/, each named "page-<action>" (what wiki.titles.page_url
+# builds). Every view takes the slug as typed and answers a non-canonical
+# spelling with a permanent redirect.
+PAGE_ACTIONS = {
+    "source": reading.page_source,
+    "pdf": pdf_views.page_pdf,
+    "vote": feedback.page_vote,
+    "info": feedback.page_info,
+    "links": links.page_links,
+    "edit": editing.page_edit,
+    "move": editing.page_move,
+    "history": history.page_history,
+}
+page_patterns = [
+    path("", reading.page_detail, name="page-detail"),
+    *_named_paths("page", PAGE_ACTIONS),
+    path("revert/<int:revision_id>/", editing.page_revert, name="page-revert"),
+    path("revisions/<int:revision_id>/", history.page_revision, name="page-revision"),
+    path("revisions/<int:revision_id>/pdf/", pdf_views.revision_pdf, name="revision-pdf"),
+    path("diff/<int:from_id>/<int:to_id>/", history.page_diff, name="page-diff"),
+]
+
 urlpatterns = [
     path("", reading.main_page, name="main-page"),
     path("healthz", reading.healthz, name="healthz"),
-    path("wiki/<title:title>/", reading.page_detail, name="page-detail"),
-    path("wiki/<title:title>/source/", reading.page_source, name="page-source"),
-    path("wiki/<title:title>/pdf/", pdf_views.page_pdf, name="page-pdf"),
-    path(
-        "wiki/<title:title>/revisions/<int:revision_id>/pdf/",
-        pdf_views.revision_pdf,
-        name="revision-pdf",
-    ),
-    path("wiki/<title:title>/vote/", feedback.page_vote, name="page-vote"),
-    path("wiki/<title:title>/info/", feedback.page_info, name="page-info"),
-    path("wiki/<title:title>", reading.page_without_slash, name="page-without-slash"),
-    path("wiki/<title:title>/links/", links.page_links, name="page-links"),
+    path("wiki/<title:slug>/", include(page_patterns)),
+    path("wiki/<title:slug>", reading.page_without_slash, name="page-without-slash"),
     path("maintenance/", maintenance.maintenance_index, name="maintenance"),
-    path(
-        "maintenance/broken-redirects/",
-        maintenance.broken_redirects,
-        name="maintenance-broken-redirects",
-    ),
-    path(
-        "maintenance/double-redirects/",
-        maintenance.double_redirects,
-        name="maintenance-double-redirects",
-    ),
-    path("maintenance/wanted-pages/", maintenance.wanted_pages, name="maintenance-wanted-pages"),
-    path(
-        "maintenance/orphaned-pages/", maintenance.orphaned_pages, name="maintenance-orphaned-pages"
-    ),
-    path("wiki/<title:title>/edit/", editing.page_edit, name="page-edit"),
-    path("wiki/<title:title>/move/", editing.page_move, name="page-move"),
-    path("wiki/<title:title>/revert/<int:revision_id>/", editing.page_revert, name="page-revert"),
-    path("wiki/<title:title>/history/", history.page_history, name="page-history"),
-    path(
-        "wiki/<title:title>/revisions/<int:revision_id>/",
-        history.page_revision,
-        name="page-revision",
-    ),
-    path("wiki/<title:title>/diff/<int:from_id>/<int:to_id>/", history.page_diff, name="page-diff"),
+    path("maintenance/", include(_named_paths("maintenance", MAINTENANCE_LISTS))),
     path("recent-changes/", history.recent_changes, name="recent-changes"),
     path("recent-changes/feed/", RecentChangesFeed(), name="recent-changes-feed"),
     path("contributions/<str:username>/", history.contributions, name="contributions"),

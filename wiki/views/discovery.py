@@ -1,6 +1,7 @@
 """Finding pages: articles by year, search, title suggestions, all pages,
 robots.txt."""
 
+import datetime
 import itertools
 import re
 
@@ -9,12 +10,14 @@ from django.db.models import Count
 from django.db.models.functions import ExtractYear
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
 from wiki import search
 from wiki.models import Page
 from wiki.titles import MAX_TITLE_LENGTH
+from wiki.views.lookup import page_or_none
 
 SEARCH_RESULTS_PER_PAGE = 20
 PAGES_PER_LIST_PAGE = 100
@@ -62,7 +65,7 @@ def article_years(request):
 @require_safe
 def articles_by_year(request, year: int):
     """One year's articles by date, grouped by month; 404 when it has none."""
-    if not 1 <= year <= 9999:
+    if not datetime.MINYEAR <= year <= datetime.MAXYEAR:
         raise Http404("No articles for that year.")
     articles = list(
         Page.objects.by_year(year).defer("search_vector").order_by("article_date", "key")
@@ -83,7 +86,7 @@ def search_pages(request):
     title goes straight to that page, unless ``fulltext`` is given."""
     query = _query_text(request, MAX_QUERY_LENGTH).strip()
     if query and not request.GET.get("fulltext"):
-        page = Page.objects.with_title(query).only("title").first()
+        page = page_or_none(query, Page.objects.only("title"))
         if page is not None:
             return HttpResponseRedirect(page.get_absolute_url())
     results = search.search(query)
@@ -121,5 +124,5 @@ def robots_txt(request):
     """Crawlers: the sitemap, and no edit, history, diff or search URLs."""
     lines = ["User-agent: *"]
     lines += [f"Disallow: {path}" for path in ROBOTS_DISALLOWED]
-    lines += ["", f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}", ""]
+    lines += ["", f"Sitemap: {request.build_absolute_uri(reverse('wiki:sitemap'))}", ""]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

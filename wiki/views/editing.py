@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -10,11 +9,11 @@ from wiki import services
 from wiki.diff import diff_metadata, diff_texts
 from wiki.display import render_body
 from wiki.forms import CrossLinkFormSet, EditForm, MoveForm, crosslinks_from
-from wiki.models import Page, RevisionInfo
-from wiki.revisions import MAX_REVISION_ID, current_content, merge_edit, revision_content
-from wiki.titles import slug_to_title, validate_title
-from wiki.views.access import permission_required
-from wiki.views.lookup import canonical_redirect, page_for_slug
+from wiki.models import Page
+from wiki.revisions import current_content, merge_edit, revision_content
+from wiki.titles import page_url, slug_to_title, validate_title
+from wiki.views.access import MODERATOR_PERMISSION, moderator_required, permission_required
+from wiki.views.lookup import canonical_redirect, page_for_slug, page_or_none, revision_for_page
 
 CROSSLINK_PREFIX = "crosslinks"
 # base_revision of a form that creates a page: any existing page conflicts.
@@ -41,34 +40,39 @@ def _render_edit(request, title, page, form, formset, *, status=200, **extra):
 
 
 @require_http_methods(["GET", "POST"])
-@permission_required("wiki.change_page")
-def page_edit(request, title):
+@moderator_required
+def page_edit(request, slug):
     """Edit a page, or create it when it does not exist (GET shows the form;
     POST previews, shows changes or saves)."""
     try:
-        wanted = validate_title(slug_to_title(title))
+        wanted = validate_title(slug_to_title(slug))
     except ValidationError as error:
         return render(request, "wiki/bad_title.html", {"errors": error.messages}, status=400)
-    page = Page.objects.with_title(wanted).select_related("current_revision").first()
+    page = page_or_none(wanted, Page.objects.select_related("current_revision"))
     if page is None and not request.user.has_perm("wiki.add_page"):
         raise PermissionDenied("You do not have permission to create pages.")
-    if page is not None and (response := canonical_redirect(request, page, title)):
+    if page is not None and (response := canonical_redirect(request, page, slug)):
         return response
     display_title = page.title if page else wanted
     if request.method == "GET":
         form, formset = _edit_form_initial(page)
         return _render_edit(request, display_title, page, form, formset)
+    return _edit_post(request, display_title, page)
+
+
+def _edit_post(request, title: str, page: Page | None):
+    """The edit form's POST: preview, show changes, or save."""
     form = EditForm(request.POST)
     formset = CrossLinkFormSet(request.POST, prefix=CROSSLINK_PREFIX)
     if not (form.is_valid() and formset.is_valid()):
-        return _render_edit(request, display_title, page, form, formset, status=400)
+        return _render_edit(request, title, page, form, formset, status=400)
     if "preview" in request.POST:
         preview = render_body(form.cleaned_data["body"])
-        return _render_edit(request, display_title, page, form, formset, preview=preview)
+        return _render_edit(request, title, page, form, formset, preview=preview)
     if "show_changes" in request.POST:
         changes = diff_texts(page.body if page else "", form.cleaned_data["body"])
-        return _render_edit(request, display_title, page, form, formset, changes=changes)
-    return _save_edit(request, display_title, page, form, formset)
+        return _render_edit(request, title, page, form, formset, changes=changes)
+    return _save_edit(request, title, page, form, formset)
 
 
 MERGED_NOTE = (
@@ -134,55 +138,44 @@ def _conflict(request, title, page, form, formset):
 
 
 @require_http_methods(["GET", "POST"])
-@permission_required("wiki.change_page", "wiki.revert_page")
-def page_revert(request, title, revision_id):
+@permission_required(MODERATOR_PERMISSION, "wiki.revert_page")
+def page_revert(request, slug, revision_id):
     """GET: confirm reverting to revision ``revision_id``; POST: do it."""
-    page = page_for_slug(title)
-    info = (
-        RevisionInfo.objects.select_related("revision__user")
-        .filter(page_id=page.pk, revision_id=revision_id)
-        .first()
-        if revision_id <= MAX_REVISION_ID
-        else None
-    )
-    if info is None:
-        raise Http404("No such revision of this page.")
-    if response := canonical_redirect(request, page, title):
+    page = page_for_slug(slug)
+    info = revision_for_page(page, revision_id)
+    if response := canonical_redirect(request, page, slug):
         return response
     if request.method == "GET":
-        content = revision_content(page, revision_id)
-        changes = diff_texts(page.body, content.body)
-        return render(
-            request, "wiki/page_revert.html", {"page": page, "info": info, "changes": changes}
-        )
+        changes = diff_texts(page.body, revision_content(page, revision_id).body)
+        context = {"page": page, "info": info, "changes": changes}
+        return render(request, "wiki/page_revert.html", context)
     result = services.revert_page(page, revision_id, user=request.user)
     if result.changed:
         messages.success(request, f"The page is back to revision {revision_id}.")
     else:
         messages.info(request, f"The page already matches revision {revision_id}.")
-    return redirect(f"/wiki/{page.slug}/history/")
+    return redirect(page_url(page.title, "history"))
 
 
 @require_http_methods(["GET", "POST"])
-@permission_required("wiki.change_page", "wiki.move_page")
-def page_move(request, title):
+@permission_required(MODERATOR_PERMISSION, "wiki.move_page")
+def page_move(request, slug):
     """Rename a page, leaving a redirect at the old title."""
-    page = page_for_slug(title)
-    if response := canonical_redirect(request, page, title):
+    page = page_for_slug(slug)
+    if response := canonical_redirect(request, page, slug):
         return response
     form = MoveForm(request.POST or None, initial={"new_title": page.title})
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                moved = services.move_page(
-                    page, form.cleaned_data["new_title"], user=request.user,
-                    summary=form.cleaned_data["summary"],
-                )  # fmt: skip
-            except ValidationError as error:
-                form.add_error("new_title", error)
-            else:
-                messages.success(request, f"The page is now called “{moved.title}”.")
-                return redirect(moved.get_absolute_url())
-        status = 400
-    return render(request, "wiki/page_move.html", {"page": page, "form": form}, status=status)
+    if request.method == "GET":
+        return render(request, "wiki/page_move.html", {"page": page, "form": form})
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            moved = services.move_page(
+                page, data["new_title"], user=request.user, summary=data["summary"]
+            )
+        except ValidationError as error:
+            form.add_error("new_title", error)
+        else:
+            messages.success(request, f"The page is now called “{moved.title}”.")
+            return redirect(moved.get_absolute_url())
+    return render(request, "wiki/page_move.html", {"page": page, "form": form}, status=400)

@@ -2,7 +2,6 @@
 info view."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.cache import cache
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -10,17 +9,19 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from wiki.feedback import address_digest, client_address, page_statistics, vote_counts
-from wiki.models import Link, Page, RevisionInfo
+from wiki.models import Page, RevisionInfo
 from wiki.security import is_cross_site
 from wiki.services import record_vote, voter_key_for
-from wiki.titles import slug_to_title
-from wiki.views.lookup import canonical_redirect, missing_page
+from wiki.titles import page_url
+from wiki.views.access import moderator_required
+from wiki.views.lookup import canonical_redirect, page_for_slug, page_or_none
 
 ANSWERS = {"yes": True, "no": False}
 # (requests, seconds). One reader rarely votes more than a few times a visit;
 # a hospital or library can put hundreds of readers behind one address.
-VOTES_PER_READER = (20, 10 * 60)
-VOTES_PER_ADDRESS = (600, 10 * 60)
+VOTE_WINDOW_SECONDS = 10 * 60
+VOTES_PER_READER = (20, VOTE_WINDOW_SECONDS)
+VOTES_PER_ADDRESS = (600, VOTE_WINDOW_SECONDS)
 TOO_MANY = "Too many answers in a short time. Please try again in a few minutes."
 THANKS = "Thank you for your answer. It helps us decide which pages to improve first."
 
@@ -53,33 +54,37 @@ def _over_limit(name: str, limit: tuple[int, int]) -> bool:
 
 def _vote_target(page: Page) -> Page:
     """A vote on a redirect page counts for the page it leads to."""
-    if page.is_redirect:
-        target = Page.objects.with_title(page.redirect_to).first()
-        if target is not None:
-            return target
-    return page
+    return page.redirect_target() or page
+
+
+def _limited_voter_key(request) -> str | None:
+    """The reader's voter key (a new reader's session is saved to make one),
+    or None when the reader or their address has answered too often lately."""
+    if _over_limit("address:" + address_digest(client_address(request)), VOTES_PER_ADDRESS):
+        return None
+    if request.session.session_key is None and not request.user.is_authenticated:
+        request.session.save()  # a new reader: the session names their vote
+    voter_key = voter_key_for(request.user, request.session.session_key)
+    if _over_limit("reader:" + voter_key, VOTES_PER_READER):
+        return None
+    return voter_key
 
 
 # No CSRF token: the vote form is on pages every anonymous reader shares
 # (and proxies cache), so a browser's Origin/Referer is checked instead.
 @csrf_exempt
 @require_POST
-def page_vote(request, title):
+def page_vote(request, slug):
     """Record the reader's answer (``useful`` = yes/no) for the page, once
     per reader; answer JSON to scripts, else redirect back with thanks.
     A vote another site's page sends is refused (403)."""
     if is_cross_site(request):
         return _refuse(request, "Votes are accepted from this site's pages only.", 403)
-    page = Page.objects.with_title(slug_to_title(title)).first()
+    page = page_or_none(slug)
     if page is None:
         return _refuse(request, "There is no page with this title.", 404)
-    address_key = "address:" + address_digest(client_address(request))
-    if _over_limit(address_key, VOTES_PER_ADDRESS):
-        return _refuse(request, TOO_MANY, 429)
-    if request.session.session_key is None and not request.user.is_authenticated:
-        request.session.save()  # a new reader: the session names their vote
-    voter_key = voter_key_for(request.user, request.session.session_key)
-    if _over_limit("reader:" + voter_key, VOTES_PER_READER):
+    voter_key = _limited_voter_key(request)
+    if voter_key is None:
         return _refuse(request, TOO_MANY, 429)
     answer = request.POST.get("useful", "")
     if answer not in ANSWERS:
@@ -90,26 +95,20 @@ def page_vote(request, title):
         counts = vote_counts(page)
         return JsonResponse({"message": THANKS, "total": counts.total, "useful": answer})
     messages.success(request, THANKS)
-    return redirect(page.get_absolute_url() + "#vote")
+    return redirect(page_url(page.title, fragment="vote"))
 
 
 @require_safe
-@login_required
-@permission_required("wiki.change_page", raise_exception=True)
-def page_info(request, title):
+@moderator_required
+def page_info(request, slug):
     """Moderators: a page's views, votes, revisions and the pages linking here."""
-    wanted = slug_to_title(title)
-    page = Page.objects.with_title(wanted).first()
-    if page is None:
-        return missing_page(request, wanted)
-    if response := canonical_redirect(request, page, title):
+    page = page_for_slug(slug)
+    if response := canonical_redirect(request, page, slug):
         return response
     context = {
         "page": page,
         "statistics": page_statistics(page),
         "revision_count": RevisionInfo.objects.filter(page_id=page.pk).count(),
-        "links_here": Page.objects.filter(
-            pk__in=Link.objects.filter(target_key=page.key).values("source_id")
-        ).order_by("title"),
+        "links_here": Page.objects.linking_to(page).order_by("title"),
     }
     return render(request, "wiki/page_info.html", context)

@@ -1,51 +1,21 @@
 """Views over revisions: history, one old revision, diffs, recent changes,
-contributions. They read RevisionInfo rows (never deserialize a list of
-versions), so their query count does not grow with the history."""
-
-import datetime
+contributions (the queries themselves are in ``wiki.changes``)."""
 
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from wiki.changes import RECENT_DAYS, RECENT_LIMIT, recent_revisions, revision_rows
 from wiki.diff import diff_metadata, diff_texts
 from wiki.display import render_body, shown_crosslinks
 from wiki.forms import RecentChangesForm
 from wiki.models import CrossLink, RevisionInfo
-from wiki.revisions import MAX_REVISION_ID, revision_contents
-from wiki.views.lookup import canonical_redirect, page_for_slug
+from wiki.revisions import revision_contents
+from wiki.views.lookup import canonical_redirect, page_for_slug, revision_for_page
 
 HISTORY_PER_PAGE = 50
-
-
-def revision_rows():
-    """RevisionInfo rows with their revision, author and the id of the
-    page's previous revision (for "prev" diff links), in one query."""
-    previous = (
-        RevisionInfo.objects.filter(
-            page_id=OuterRef("page_id"), revision_id__lt=OuterRef("revision_id")
-        )
-        .order_by("-revision_id")
-        .values("revision_id")[:1]
-    )
-    return (
-        RevisionInfo.objects.select_related("revision", "revision__user")
-        .annotate(previous_revision_id=Subquery(previous))
-        .order_by("-revision_id")
-    )
-
-
-def _revision_of(page, revision_id) -> RevisionInfo:
-    info = None
-    if revision_id <= MAX_REVISION_ID:
-        info = revision_rows().filter(page_id=page.pk, revision_id=revision_id).first()
-    if info is None:
-        raise Http404("No such revision of this page.")
-    return info
 
 
 def _int_or_none(value):
@@ -56,16 +26,16 @@ def _int_or_none(value):
 
 
 @require_safe
-def page_history(request, title):
+def page_history(request, slug):
     """A page's revisions, newest first, 50 a page. ``?from=&to=`` (the
     compare form) redirects to the diff of those two revisions."""
-    page = page_for_slug(title)
-    if response := canonical_redirect(request, page, title):
+    page = page_for_slug(slug)
+    if response := canonical_redirect(request, page, slug):
         return response
     from_id, to_id = _int_or_none(request.GET.get("from")), _int_or_none(request.GET.get("to"))
     if from_id and to_id:
         older, newer = sorted([from_id, to_id])
-        return redirect(f"/wiki/{page.slug}/diff/{older}/{newer}/")
+        return redirect("wiki:page-diff", slug=page.slug, from_id=older, to_id=newer)
     paginator = Paginator(revision_rows().filter(page_id=page.pk), HISTORY_PER_PAGE)
     rows = paginator.get_page(request.GET.get("page"))
     context = {"page": page, "rows": rows, "can_revert": request.user.has_perm("wiki.revert_page")}
@@ -73,11 +43,11 @@ def page_history(request, title):
 
 
 @require_safe
-def page_revision(request, title, revision_id):
+def page_revision(request, slug, revision_id):
     """One old revision, rendered through the same sanitizing pipeline."""
-    page = page_for_slug(title)
-    info = _revision_of(page, revision_id)
-    if response := canonical_redirect(request, page, title):
+    page = page_for_slug(slug)
+    info = revision_for_page(page, revision_id)
+    if response := canonical_redirect(request, page, slug):
         return response
     content = revision_contents(page, [revision_id])[revision_id]
     following = (
@@ -99,11 +69,11 @@ def page_revision(request, title, revision_id):
 
 
 @require_safe
-def page_diff(request, title, from_id, to_id):
+def page_diff(request, slug, from_id, to_id):
     """What changed between two revisions of a page: text and metadata."""
-    page = page_for_slug(title)
-    old_info, new_info = _revision_of(page, from_id), _revision_of(page, to_id)
-    if response := canonical_redirect(request, page, title):
+    page = page_for_slug(slug)
+    old_info, new_info = revision_for_page(page, from_id), revision_for_page(page, to_id)
+    if response := canonical_redirect(request, page, slug):
         return response
     contents = revision_contents(page, [from_id, to_id])
     old, new = contents[from_id], contents[to_id]
@@ -120,19 +90,11 @@ def page_diff(request, title, from_id, to_id):
     return render(request, "wiki/page_diff.html", context)
 
 
-def recent_revisions(days: int, limit: int):
-    """The newest edits of existing pages within ``days``, at most ``limit``."""
-    since = timezone.now() - datetime.timedelta(days=days)
-    return list(
-        revision_rows().select_related("page").filter(revision__date_created__gte=since)[:limit]
-    )
-
-
 @require_safe
 def recent_changes(request):
     """All edits, newest first, filtered by days and count."""
     form = RecentChangesForm(request.GET or None)
-    days, limit = 30, 50
+    days, limit = RECENT_DAYS, RECENT_LIMIT
     if form.is_bound and form.is_valid():
         days, limit = form.cleaned_data["days"], form.cleaned_data["limit"]
     if form.is_bound and not form.is_valid():

@@ -1,20 +1,54 @@
 """Finding the page a URL names: the one place every view under
-``/wiki/<Title>/`` turns its title segment into a page, a 404 or a
-permanent redirect to the canonical spelling."""
+``/wiki/<slug>/`` (and search's exact-title jump) turns a title into a page,
+the missing-page 404 or a permanent redirect to the canonical spelling, and
+a revision id into one of that page's revisions."""
 
 from django.core.exceptions import ValidationError
-from django.http import HttpResponsePermanentRedirect
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpResponsePermanentRedirect
+from django.shortcuts import render
+from django.urls import reverse
 
-from wiki.models import Page
+from wiki.changes import revision_rows
+from wiki.models import Page, RevisionInfo
+from wiki.revisions import MAX_REVISION_ID
 from wiki.titles import slug_to_title, title_to_slug, validate_title
 
 
-def page_for_slug(slug: str, queryset=None) -> Page:
-    """The page a URL names (any spelling of its title), or 404. A slug that
-    cannot be a title (a NUL byte, which PostgreSQL refuses) is a 404 too."""
+class MissingPage(Http404):
+    """No page has this title. The 404 handler answers it with the
+    missing-page page (search for it; moderators may create it)."""
+
+    def __init__(self, title: str):
+        super().__init__(f"There is no page titled {title!r}.")
+        self.title = title
+
+
+def page_or_none(title: str, queryset=None) -> Page | None:
+    """The page with this title (any spelling, spaces or underscores), or
+    None. A string that cannot be a title (a NUL byte, which PostgreSQL
+    refuses) names no page."""
     queryset = Page.objects.all() if queryset is None else queryset
-    return get_object_or_404(queryset.with_title(slug_to_title(slug)))
+    return queryset.with_title(slug_to_title(title)).first()
+
+
+def page_for_slug(slug: str, queryset=None) -> Page:
+    """The page a URL names (any spelling of its title); raises
+    ``MissingPage`` (a 404) when there is none."""
+    page = page_or_none(slug, queryset)
+    if page is None:
+        raise MissingPage(slug_to_title(slug))
+    return page
+
+
+def revision_for_page(page: Page, revision_id: int) -> RevisionInfo:
+    """One revision of ``page`` (a ``revision_rows()`` row), looked up
+    through the page so that another page's revision id is a 404 too."""
+    info = None
+    if revision_id <= MAX_REVISION_ID:
+        info = revision_rows().filter(page_id=page.pk, revision_id=revision_id).first()
+    if info is None:
+        raise Http404("No such revision of this page.")
+    return info
 
 
 def canonical_redirect(request, page: Page, slug: str):
@@ -24,7 +58,8 @@ def canonical_redirect(request, page: Page, slug: str):
     lose what the browser sent."""
     if slug == page.slug or request.method not in {"GET", "HEAD"}:
         return None
-    url = request.path.replace(f"/wiki/{slug}/", page.get_absolute_url(), 1)
+    match = request.resolver_match
+    url = reverse(match.view_name, args=match.args, kwargs={**match.kwargs, "slug": page.slug})
     if request.META.get("QUERY_STRING"):
         url += "?" + request.META["QUERY_STRING"]
     return HttpResponsePermanentRedirect(url)

@@ -1,16 +1,15 @@
 """Maintenance lists for moderators: broken and double redirects, wanted
 pages and orphaned pages."""
 
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Min
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from wiki.models import Link, Page
-from wiki.rendering import wiki_href
-from wiki.titles import title_key
-from wiki.views.reading import MAIN_PAGE_TITLE
+from wiki.titles import MAIN_PAGE_TITLE, title_key, title_to_slug
+from wiki.views.access import moderator_required
 
 ROWS_PER_PAGE = 100
 # Keys looked up per query: well under every database's parameter limit.
@@ -27,11 +26,6 @@ LISTS = [
     ("wanted-pages", "Wanted pages", "Titles that pages link to but that do not exist yet."),
     ("orphaned-pages", "Orphaned pages", "Pages that no other page links to."),
 ]
-
-
-def moderator_required(view):
-    """Anonymous readers are sent to log in; users who may not edit get 403."""
-    return login_required(permission_required("wiki.change_page", raise_exception=True)(view))
 
 
 def _render_list(request, slug: str, rows, decorate=None):
@@ -66,7 +60,8 @@ def _redirects_with_targets() -> list[tuple[Page, Page | None]]:
 @moderator_required
 def maintenance_index(request):
     """The list of maintenance lists."""
-    return render(request, "wiki/maintenance.html", {"heading": "Maintenance", "lists": LISTS})
+    lists = [(reverse(f"wiki:maintenance-{key}"), name, text) for key, name, text in LISTS]
+    return render(request, "wiki/maintenance.html", {"heading": "Maintenance", "lists": lists})
 
 
 @require_safe
@@ -100,7 +95,7 @@ def wanted_pages(request):
         .order_by("-link_count", "target_key")
     )
     return _render_list(
-        request, "wanted-pages", rows, lambda row: {**row, "href": wiki_href(row["title"])}
+        request, "wanted-pages", rows, lambda row: {**row, "slug": title_to_slug(row["title"])}
     )
 
 

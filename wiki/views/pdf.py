@@ -2,28 +2,25 @@
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from wiki import pdf
 from wiki.models import Page
+from wiki.revisions import MAX_REVISION_ID
 from wiki.views.lookup import canonical_redirect, page_for_slug
 
 # Seconds a reader is asked to wait before trying again after a 503.
 RETRY_AFTER_SECONDS = 30
-# django-reversion's Revision.id is an AutoField: a larger id names no
-# revision (and would overflow the database's integer).
-MAX_REVISION_ID = 2**31 - 1
 
 
 @require_safe
-def page_pdf(request, title):
+def page_pdf(request, slug):
     """The current revision as a PDF; a redirect gives its target's PDF."""
-    page = page_for_slug(title, Page.objects.select_related("current_revision"))
-    if response := canonical_redirect(request, page, title):
+    page = page_for_slug(slug, Page.objects.select_related("current_revision"))
+    if response := canonical_redirect(request, page, slug):
         return response
-    if page.is_redirect:
-        target = Page.objects.with_title(page.redirect_to).select_related("current_revision")
-        page = target.first() or page
+    page = page.redirect_target() or page
     page_url = request.build_absolute_uri(page.get_absolute_url())
     try:
         data = pdf.current_pdf(page, page_url=page_url, base_url=request.build_absolute_uri("/"))
@@ -33,17 +30,19 @@ def page_pdf(request, title):
 
 
 @require_safe
-def revision_pdf(request, title, revision_id):
+def revision_pdf(request, slug, revision_id):
     """One revision of the page as a PDF. The id is looked up through the
     page, so another page's revision is a 404."""
-    page = page_for_slug(title, Page.objects.select_related("current_revision"))
-    if response := canonical_redirect(request, page, title):
+    page = page_for_slug(slug, Page.objects.select_related("current_revision"))
+    if response := canonical_redirect(request, page, slug):
         return response
     source = pdf.revision_source(page, revision_id) if revision_id <= MAX_REVISION_ID else None
     if source is None:
         raise Http404("This page has no such revision.")
     # The old revision's own page (DESIGN.md's URL), printed on every sheet.
-    revision_path = f"{page.get_absolute_url()}revisions/{revision_id}/"
+    revision_path = reverse(
+        "wiki:page-revision", kwargs={"slug": page.slug, "revision_id": revision_id}
+    )
     return _pdf_response(
         request,
         source,

@@ -23,10 +23,9 @@ from wiki.feedback import vote_counts
 from wiki.models import Page
 from wiki.page_views import count_page_view
 from wiki.rendering import section_anchor, wiki_href
-from wiki.titles import slug_to_title, title_key, validate_title
-from wiki.views.lookup import canonical_redirect, missing_page
+from wiki.titles import MAIN_PAGE_TITLE, slug_to_title, title_key, title_to_slug, validate_title
+from wiki.views.lookup import canonical_redirect, missing_page, page_for_slug
 
-MAIN_PAGE_TITLE = "Main Page"
 # How long a rendered anonymous page is kept under its ETag. Any change
 # makes a new ETag, so this bounds only the memory old copies take.
 SHARED_PAGE_SECONDS = 60 * 60
@@ -168,58 +167,51 @@ def main_page(request):
     """The main page: the page titled "Main Page", served at /."""
     page = _pages_for_view(MAIN_PAGE_TITLE).get(title_key(MAIN_PAGE_TITLE))
     if page is None:
-        return render(request, "wiki/main_page_empty.html")
+        context = {"main_page_slug": title_to_slug(MAIN_PAGE_TITLE)}
+        return render(request, "wiki/main_page_empty.html", context)
     return _render_page(request, page)
 
 
 @require_safe
-def page_detail(request, title):
+def page_detail(request, slug):
     """Read a page's current revision, following a redirect one hop. The
     page and a redirect's target come in one query."""
-    wanted = slug_to_title(title)
+    wanted = slug_to_title(slug)
     pages = _pages_for_view(wanted)
     page = pages.get(title_key(wanted))
     if page is None:
+        # Answered here, not by raising MissingPage: with DEBUG on, Django
+        # would show its own 404 instead of the "Create the page" offer.
         return missing_page(request, wanted)
-    if redirect := canonical_redirect(request, page, title):
+    if redirect := canonical_redirect(request, page, slug):
         return redirect
-    if page.is_redirect:
-        # One hop only: a redirect to a redirect shows the second redirect
-        # page, flagged, so a chain or a loop can never hang a request.
-        if request.GET.get("redirect") == "no":
-            return _render_page(request, page)
-        target = pages.get(title_key(page.redirect_to))
-        if target is None:
-            # Not in the link table (never true after save_page): ask directly.
-            target = Page.objects.with_title(page.redirect_to).with_vote_counts().first()
-        if target is not None:
-            return _render_page(request, target, redirected_from=page)
-        return _render_page(request, page, redirect_target_exists=False)
-    return _render_page(request, page)
+    if not page.is_redirect or request.GET.get("redirect") == "no":
+        return _render_page(request, page)
+    # One hop only: a redirect to a redirect shows the second redirect
+    # page, flagged, so a chain or a loop can never hang a request. The
+    # target is not among ``pages`` only when the link table lacks it
+    # (never true after save_page).
+    target = pages.get(title_key(page.redirect_to)) or page.redirect_target()
+    if target is not None:
+        return _render_page(request, target, redirected_from=page)
+    return _render_page(request, page, redirect_target_exists=False)
 
 
 @require_safe
-def page_without_slash(request, title):
+def page_without_slash(request, slug):
     """``/wiki/Title`` (no trailing slash): one permanent redirect to the
-    canonical URL, or the missing-page answer."""
-    wanted = slug_to_title(title)
-    page = Page.objects.with_title(wanted).first()
-    if page is None:
-        return missing_page(request, wanted)
-    url = page.get_absolute_url()
+    canonical URL (query string kept), or the missing-page answer."""
+    url = page_for_slug(slug).get_absolute_url()
     if request.GET:
         url += "?" + urlencode(request.GET, doseq=True)
     return HttpResponsePermanentRedirect(url)
 
 
 @require_safe
-def page_source(request, title):
+def page_source(request, slug):
     """The current markdown source as text/plain."""
-    wanted = slug_to_title(title)
-    page = Page.objects.with_title(wanted).first()
-    if page is None:
-        return missing_page(request, wanted)
-    if redirect := canonical_redirect(request, page, title):
+    page = page_for_slug(slug)
+    if redirect := canonical_redirect(request, page, slug):
         return redirect
     return HttpResponse(page.body, content_type="text/plain; charset=utf-8")
 
@@ -233,11 +225,6 @@ def healthz(request):
     except Exception:  # any database failure means "not ready"
         return JsonResponse({"status": "unavailable"}, status=503)
     return JsonResponse({"status": "ok"})
-
-
-def not_found(request, exception=None):
-    """The friendly 404 for any URL: offers search and the main page."""
-    return render(request, "404.html", status=404)
 
 
 @require_safe
