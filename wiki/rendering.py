@@ -22,7 +22,6 @@ import re
 import threading
 from collections.abc import Set
 from dataclasses import dataclass, field
-from urllib.parse import quote
 from xml.etree import ElementTree
 
 import markdown
@@ -32,7 +31,7 @@ from django.utils.safestring import SafeString, mark_safe
 from markdown.extensions.toc import slugify
 from markdown.inlinepatterns import InlineProcessor
 
-from wiki.titles import title_key, title_to_slug, validate_title
+from wiki.titles import page_url, title_key, validate_title
 
 # Bump when the pipeline's output, or the shape of ``Rendered``, changes, so
 # that HTML cached by an earlier version is made again.
@@ -106,11 +105,9 @@ class Rendered:
 
 
 def wiki_href(title: str, fragment: str = "") -> str:
-    """Return the URL path of a page (and an optional section anchor)."""
-    href = "/wiki/" + quote(title_to_slug(title), safe="!$'()*+,;=:@-._~") + "/"
-    if fragment:
-        href += "#" + section_anchor(fragment)
-    return href
+    """Return the URL path of a page, and of a section of it when
+    ``fragment`` (a heading's text) is given."""
+    return page_url(title, fragment=section_anchor(fragment) if fragment else "")
 
 
 def section_anchor(text: str) -> str:
