@@ -207,6 +207,6 @@ def test_imported_history_reads_like_edited_history(tmp_path, db):
     first = RevisionInfo.objects.filter(page=page).order_by("revision_id").first()
     content = revision_content(page, first.revision_id)
     assert content.body == "One."
-    assert content.crosslinks[0]["target_title"] == "Old Link"
+    assert content.crosslinks[0].target_title == "Old Link"
     revert_page(page, first.revision_id)
     assert list(page.crosslinks.values_list("target_title", flat=True)) == ["Old Link"]

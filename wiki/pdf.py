@@ -128,9 +128,9 @@ def revision_source(page: Page, revision_id: int) -> PdfSource | None:
         revision_date=info.revision.date_created,
         is_current=revision_id == page.current_revision_id,
         crosslinks=[
-            CrossLink(position=position, **link)
+            CrossLink.from_content(page, link, position=position)
             for position, link in enumerate(content.crosslinks)
-            if link["target_title"]
+            if link.target_title
         ],
         article_date=content.metadata["article_date"],
         source_url=_web_url(content.metadata["source_url"]),

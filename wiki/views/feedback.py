@@ -10,7 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from wiki.feedback import address_digest, client_address, page_statistics, vote_counts
-from wiki.models import Link, Page, RevisionInfo
+from wiki.models import Page, RevisionInfo
 from wiki.security import is_cross_site
 from wiki.services import record_vote, voter_key_for
 from wiki.titles import slug_to_title
@@ -108,8 +108,6 @@ def page_info(request, title):
         "page": page,
         "statistics": page_statistics(page),
         "revision_count": RevisionInfo.objects.filter(page_id=page.pk).count(),
-        "links_here": Page.objects.filter(
-            pk__in=Link.objects.filter(target_key=page.key).values("source_id")
-        ).order_by("title"),
+        "links_here": Page.objects.linking_to_title(page.title),
     }
     return render(request, "wiki/page_info.html", context)

@@ -91,7 +91,10 @@ def page_revision(request, title, revision_id):
         "info": info,
         "content": content,
         "html": render_body(content.body),
-        "crosslinks": [CrossLink(**item) for item in content.crosslinks],
+        "crosslinks": [
+            CrossLink.from_content(page, link, position=position)
+            for position, link in enumerate(content.crosslinks)
+        ],
         "next_revision_id": following,
         "is_current": revision_id == page.current_revision_id,
     }
@@ -112,10 +115,7 @@ def page_diff(request, title, from_id, to_id):
         "old_info": old_info,
         "new_info": new_info,
         "changes": diff_texts(old.body, new.body),
-        "metadata_changes": diff_metadata(
-            {"title": old.title, **old.metadata, "crosslinks": old.crosslinks},
-            {"title": new.title, **new.metadata, "crosslinks": new.crosslinks},
-        ),
+        "metadata_changes": diff_metadata(old, new, titles=(old.title, new.title)),
     }
     return render(request, "wiki/page_diff.html", context)
 
