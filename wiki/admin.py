@@ -14,7 +14,12 @@ from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 from wiki.context_processors import forget_disclaimer
-from wiki.feedback import countries_enabled, page_statistics
+from wiki.feedback import (
+    RECENT_VIEWS_DAYS,
+    countries_enabled,
+    page_statistics,
+    recent_views_start,
+)
 from wiki.models import Page, PageFeedback, SiteSettings
 from wiki.services import delete_page, recover_page
 
@@ -222,10 +227,6 @@ class VoteDateFilter(admin.ListFilter):
         return self.used_parameters.get(self.TO, "")
 
 
-# The admins' window of "recent" page views, in days, today included.
-RECENT_VIEWS_DAYS = 30
-
-
 def _annotation_column(name: str, description: str):
     """A change-list column showing the annotation ``name`` of
     ``with_feedback()``, sortable by it."""
@@ -264,7 +265,7 @@ class PageFeedbackAdmin(admin.ModelAdmin):
     list_per_page = 100
 
     def get_queryset(self, request):
-        views_since = timezone.now().date() - datetime.timedelta(days=RECENT_VIEWS_DAYS - 1)
+        views_since = recent_views_start()
         voted_since, voted_until = VoteDateFilter.window(request)
         return (
             super()
