@@ -142,12 +142,17 @@ def _line_diffs(old: str, new: str) -> list[tuple[int, list[str]]]:
     return blocks
 
 
+def _is_word_character_at(text: str, index: int) -> bool:
+    return 0 <= index < len(text) and text[index].isalnum()
+
+
 def _common_prefix_length(old: str, new: str) -> int:
     length = len(os.path.commonprefix([old, new]))
-    # Back up to a word boundary so a changed word is marked whole.
-    while length and (old[length - 1 : length].isalnum() and (
-        length < len(old) and old[length].isalnum() or length < len(new) and new[length].isalnum()
-    )):  # fmt: skip
+    # Back up to a word boundary so a changed word is marked whole: while the
+    # prefix ends inside a word that goes on in either text.
+    while _is_word_character_at(old, length - 1) and (
+        _is_word_character_at(old, length) or _is_word_character_at(new, length)
+    ):
         length -= 1
     return length
 
