@@ -120,7 +120,17 @@ def _crosslink_content(item: CrossLinkContent | Mapping) -> CrossLinkContent:
     return item if isinstance(item, CrossLinkContent) else CrossLinkContent.from_mapping(item)
 
 
-def _save(title, body, metadata, crosslinks, base_revision_id, *, user, summary, date):
+def _save(
+    title: str,
+    body: str,
+    metadata: dict,
+    crosslinks: tuple[CrossLinkContent, ...] | None,
+    base_revision_id: int | None,
+    *,
+    user: AbstractBaseUser | None,
+    summary: str,
+    date: datetime.datetime | None,
+) -> SaveResult:
     with transaction.atomic():
         page = Page.objects.select_for_update().filter(key=title_key(title)).first()
         created = page is None
