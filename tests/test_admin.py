@@ -15,8 +15,15 @@ def test_admin_shows_page_history(admin_client, make_page):
     assert "first words" in response.content.decode()
 
 
-def test_admin_offers_recover_of_deleted_pages(admin_client, db):
-    assert admin_client.get("/admin/wiki/page/recover/").status_code == 200
+def test_admin_offers_recover_of_deleted_pages(admin_client, make_page):
+    deleted = make_page("Deleted Page", "Text.")
+    make_page("Living Page", "Text.")
+    admin_client.post(f"/admin/wiki/page/{deleted.pk}/delete/", {"post": "yes"})
+    response = admin_client.get("/admin/wiki/page/recover/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Deleted Page" in html
+    assert "Living Page" not in html
 
 
 def test_moderators_cannot_use_the_admin(moderator_client):

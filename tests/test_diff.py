@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from wiki.content import CrossLinkContent, PageContent, empty_metadata
 from wiki.diff import _line_opcodes, diff_metadata, diff_texts
 
 
@@ -65,16 +66,25 @@ def test_one_megabyte_page_diffs_completely():
 
 
 def test_metadata_changes_are_listed():
-    old = {"article_date": datetime.date(2009, 5, 1), "source_name": "A", "crosslinks": []}
-    new = {
-        "article_date": datetime.date(2010, 1, 2),
-        "source_name": "A",
-        "crosslinks": [{"kind": "see", "target_title": "IL-21", "note_date": None, "label": ""}],
-    }
+    old = PageContent(
+        body="Text.", metadata={**empty_metadata(), "article_date": datetime.date(2009, 5, 1)}
+    )
+    new = PageContent(
+        body="Other text.",
+        metadata={**empty_metadata(), "article_date": datetime.date(2010, 1, 2)},
+        crosslinks=(CrossLinkContent(kind="see", target_title="IL-21"),),
+    )
     changes = diff_metadata(old, new)
     assert ("Article date", "2009-05-01", "2010-01-02") in changes
     assert ("Related pages and notes", "", "See separate page: IL-21") in changes
     assert all(label != "Source name" for label, _, _ in changes)
+    assert all(label != "Title" for label, _, _ in changes)
+
+
+def test_metadata_changes_list_the_title_when_given():
+    content = PageContent(body="Text.")
+    changes = diff_metadata(content, content, titles=("Old Name", "New Name"))
+    assert changes == [("Title", "Old Name", "New Name")]
 
 
 @settings(max_examples=300, deadline=None)

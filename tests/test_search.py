@@ -181,9 +181,10 @@ def test_rebuildsearch_restores_the_index(make_page):
     assert search.search("radiology").count() == 1
 
 
-def test_page_queryset_search_filters_matching_pages(pages):
-    assert list(Page.objects.search("proleukin")) == [Page.objects.get(title="Interleukin-2")]
-    assert not Page.objects.search("").exists()
+def test_matching_pages_filters_a_queryset_to_matching_pages(pages):
+    matching = search.matching_pages(Page.objects.all(), "proleukin")
+    assert list(matching) == [Page.objects.get(title="Interleukin-2")]
+    assert not search.matching_pages(Page.objects.all(), "").exists()
 
 
 NASTY_QUERIES = [

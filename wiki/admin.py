@@ -14,7 +14,12 @@ from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 from wiki.context_processors import forget_disclaimer
-from wiki.feedback import countries_enabled, page_statistics
+from wiki.feedback import (
+    RECENT_VIEWS_DAYS,
+    countries_enabled,
+    page_statistics,
+    recent_views_start,
+)
 from wiki.models import Page, PageFeedback, SiteSettings
 from wiki.services import delete_page, recover_page
 
@@ -222,6 +227,17 @@ class VoteDateFilter(admin.ListFilter):
         return self.used_parameters.get(self.TO, "")
 
 
+def _annotation_column(name: str, description: str):
+    """A change-list column showing the annotation ``name`` of
+    ``with_feedback()``, sortable by it."""
+
+    @admin.display(description=description, ordering=name)
+    def column(model_admin, page):
+        return getattr(page, name)
+
+    return column
+
+
 def _csv_cell(value) -> str:
     # A spreadsheet runs a cell starting with these as a formula.
     text = "" if value is None else str(value)
@@ -249,7 +265,7 @@ class PageFeedbackAdmin(admin.ModelAdmin):
     list_per_page = 100
 
     def get_queryset(self, request):
-        views_since = timezone.now().date() - datetime.timedelta(days=29)
+        views_since = recent_views_start()
         voted_since, voted_until = VoteDateFilter.window(request)
         return (
             super()
@@ -274,29 +290,17 @@ class PageFeedbackAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="Yes", ordering="yes_votes")
-    def yes_column(self, page):
-        return page.yes_votes
-
-    @admin.display(description="No", ordering="no_votes")
-    def no_column(self, page):
-        return page.no_votes
-
-    @admin.display(description="Total", ordering="total_votes")
-    def total_column(self, page):
-        return page.total_votes
+    yes_column = _annotation_column("yes_votes", "Yes")
+    no_column = _annotation_column("no_votes", "No")
+    total_column = _annotation_column("total_votes", "Total")
+    recent_views_column = _annotation_column(
+        "recent_views", f"Views, last {RECENT_VIEWS_DAYS} days"
+    )
+    last_vote_column = _annotation_column("last_vote_at", "Last vote")
 
     @admin.display(description="% useful", ordering="percent_useful")
     def percent_useful_column(self, page):
         return "–" if page.percent_useful is None else f"{page.percent_useful:.0f}%"
-
-    @admin.display(description="Views, last 30 days", ordering="recent_views")
-    def recent_views_column(self, page):
-        return page.recent_views
-
-    @admin.display(description="Last vote", ordering="last_vote_at")
-    def last_vote_column(self, page):
-        return page.last_vote_at
 
     @admin.action(description="Export selected pages as CSV", permissions=["view"])
     def export_csv(self, request, queryset):
@@ -311,7 +315,7 @@ class PageFeedbackAdmin(admin.ModelAdmin):
                 "no",
                 "total",
                 "percent_useful",
-                "views_last_30_days",
+                f"views_last_{RECENT_VIEWS_DAYS}_days",
                 "last_vote",
             ]
         )

@@ -22,6 +22,8 @@ from html import escape
 from diff_match_patch import diff_match_patch
 from django.utils.safestring import SafeString, mark_safe
 
+from wiki.content import CROSSLINK_KINDS, RELATED, CrossLinkContent, PageContent
+
 # Seconds diff-match-patch may spend on one diff before it settles for a
 # coarser (still correct) answer.
 DIFF_TIMEOUT_SECONDS = 1.0
@@ -140,12 +142,17 @@ def _line_diffs(old: str, new: str) -> list[tuple[int, list[str]]]:
     return blocks
 
 
+def _is_word_character_at(text: str, index: int) -> bool:
+    return 0 <= index < len(text) and text[index].isalnum()
+
+
 def _common_prefix_length(old: str, new: str) -> int:
     length = len(os.path.commonprefix([old, new]))
-    # Back up to a word boundary so a changed word is marked whole.
-    while length and (old[length - 1 : length].isalnum() and (
-        length < len(old) and old[length].isalnum() or length < len(new) and new[length].isalnum()
-    )):  # fmt: skip
+    # Back up to a word boundary so a changed word is marked whole: while the
+    # prefix ends inside a word that goes on in either text.
+    while _is_word_character_at(old, length - 1) and (
+        _is_word_character_at(old, length) or _is_word_character_at(new, length)
+    ):
         length -= 1
     return length
 
@@ -276,36 +283,43 @@ METADATA_LABELS = {
 }
 
 
-def _crosslink_text(item: dict) -> str:
-    kind = "See separate page" if item.get("kind") == "see" else "Related page"
-    text = f"{kind}: {item.get('target_title', '')}"
-    if item.get("note_date"):
-        text += f" ({item['note_date'].isoformat()})"
-    if item.get("label"):
-        text += f" \N{EM DASH} {item['label']}"
+def _crosslink_text(link: CrossLinkContent) -> str:
+    text = f"{CROSSLINK_KINDS.get(link.kind, CROSSLINK_KINDS[RELATED])}: {link.target_title}"
+    if link.note_date:
+        text += f" ({link.note_date.isoformat()})"
+    if link.label:
+        text += f" \N{EM DASH} {link.label}"
     return text
 
 
-def _metadata_text(name: str, value) -> str:
-    if name == "crosslinks":
-        return "\n".join(_crosslink_text(item) for item in value or [])
+def _field_text(value) -> str:
     if value is None:
         return ""
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
-def diff_metadata(old: dict, new: dict) -> list[tuple[str, str, str]]:
-    """Changed metadata between two revisions, as ``(label, old, new)``
-    plain-text triples (the template escapes them). ``old`` and ``new`` hold
-    any of title, article_date, source_url, source_name and crosslinks."""
-    changes = []
-    for name, label in METADATA_LABELS.items():
-        if name not in old and name not in new:
-            continue
-        before, after = _metadata_text(name, old.get(name)), _metadata_text(name, new.get(name))
-        if before != after:
-            changes.append((label, before, after))
-    return changes
+def _fields_text(content: PageContent, title: str | None) -> dict[str, str]:
+    texts = {name: _field_text(value) for name, value in content.metadata.items()}
+    texts["crosslinks"] = "\n".join(_crosslink_text(link) for link in content.crosslinks)
+    if title is not None:
+        texts["title"] = title
+    return texts
+
+
+def diff_metadata(
+    old: PageContent, new: PageContent, *, titles: tuple[str, str] | None = None
+) -> list[tuple[str, str, str]]:
+    """What changed besides the body between two contents: metadata and
+    cross-links, and the title when ``titles`` gives the old and the new one.
+    Returns ``(label, old, new)`` plain-text triples in a fixed order (the
+    template escapes them); unchanged fields are left out."""
+    old_title, new_title = titles if titles is not None else (None, None)
+    before, after = _fields_text(old, old_title), _fields_text(new, new_title)
+    return [
+        (label, before.get(name, ""), after.get(name, ""))
+        for name, label in METADATA_LABELS.items()
+        if before.get(name, "") != after.get(name, "")
+    ]
 
 
 def merge_texts(base: str, theirs: str, yours: str) -> str | None:

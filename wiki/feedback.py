@@ -91,10 +91,21 @@ def country_for_address(address: str) -> str:
         response = _country_reader(str(path)).country(address)
     except (geoip2.errors.AddressNotFoundError, ValueError):
         return ""
-    return (response.country.iso_code or "").upper()[:2]
+    return (response.country.iso_code or "").upper()[:COUNTRY_CODE_LENGTH]
 
 
 CHART_DAYS = 90
+# The window of "recent" page views admins see, in days, today included.
+RECENT_VIEWS_DAYS = 30
+# ISO 3166-1 alpha-2: what PageViewDay.country holds.
+COUNTRY_CODE_LENGTH = 2
+
+
+def recent_views_start() -> datetime.date:
+    """The first day (UTC) of the recent-views window."""
+    return timezone.now().date() - datetime.timedelta(days=RECENT_VIEWS_DAYS - 1)
+
+
 CHART_WIDTH = 720
 CHART_HEIGHT = 120
 
@@ -171,7 +182,7 @@ def page_statistics(page, *, days: int = CHART_DAYS) -> PageStatistics:
     views = PageViewDay.objects.filter(page=page)
     view_totals = views.aggregate(
         total=Sum("views"),
-        recent=Sum("views", filter=Q(day__gte=today - datetime.timedelta(days=29))),
+        recent=Sum("views", filter=Q(day__gte=recent_views_start())),
     )
     daily_views = dict(
         views.filter(day__gte=first_day)

@@ -5,9 +5,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 
+from wiki.content import KIND_CHOICES, RELATED
 from wiki.display import cached_render
-from wiki.models import CrossLink
 from wiki.titles import MAX_TITLE_LENGTH, validate_title
+
+# The most an edit summary or a move's reason may say.
+SUMMARY_MAX_LENGTH = 500
 
 
 class EditForm(forms.Form):
@@ -24,7 +27,7 @@ class EditForm(forms.Form):
     summary = forms.CharField(
         label="Edit summary",
         required=False,
-        max_length=500,
+        max_length=SUMMARY_MAX_LENGTH,
         help_text="Briefly describe what you changed and why.",
     )
     base_revision = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
@@ -55,18 +58,11 @@ class EditForm(forms.Form):
         cached_render(body)
         return body
 
-    def metadata(self) -> dict:
-        return {
-            name: self.cleaned_data[name] for name in ("article_date", "source_url", "source_name")
-        }
-
 
 class CrossLinkForm(forms.Form):
     """One "Related pages" entry or dated "see separate page" note."""
 
-    kind = forms.ChoiceField(
-        label="Kind", choices=CrossLink.KIND_CHOICES, initial=CrossLink.RELATED
-    )
+    kind = forms.ChoiceField(label="Kind", choices=KIND_CHOICES, initial=RELATED)
     target_title = forms.CharField(label="Page title", max_length=MAX_TITLE_LENGTH)
     note_date = forms.DateField(
         label="Note date",
@@ -74,26 +70,21 @@ class CrossLinkForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     label = forms.CharField(label="Label", required=False, max_length=255)
-    # The save service validates the target title (as it does for every
+    # The save service cleans the cross-link (wiki.content, as for every
     # caller); its ValidationError comes back to this form as an error.
 
 
-CrossLinkFormSet = forms.formset_factory(CrossLinkForm, extra=2, can_delete=True, max_num=50)
-
-
-def crosslinks_from(formset) -> list[dict]:
-    """The cross-links a valid formset describes, in order, skipping empty
-    and deleted rows."""
-    return [
-        {name: form.cleaned_data[name] for name in ("kind", "target_title", "note_date", "label")}
-        for form in formset.forms
-        if form.has_changed() and form.cleaned_data and not form.cleaned_data.get("DELETE")
-    ]
+# Empty rows offered below the page's cross-links, and the most a page may have.
+EXTRA_CROSSLINK_ROWS = 2
+MAX_CROSSLINKS = 50
+CrossLinkFormSet = forms.formset_factory(
+    CrossLinkForm, extra=EXTRA_CROSSLINK_ROWS, can_delete=True, max_num=MAX_CROSSLINKS
+)
 
 
 class MoveForm(forms.Form):
     new_title = forms.CharField(label="New title", max_length=MAX_TITLE_LENGTH)
-    summary = forms.CharField(label="Reason", required=False, max_length=500)
+    summary = forms.CharField(label="Reason", required=False, max_length=SUMMARY_MAX_LENGTH)
 
     def clean_new_title(self):
         return validate_title(self.cleaned_data["new_title"])
@@ -102,10 +93,11 @@ class MoveForm(forms.Form):
 class RecentChangesForm(forms.Form):
     DAY_CHOICES = [(1, "1 day"), (3, "3 days"), (7, "7 days"), (30, "30 days"), (90, "90 days")]
     LIMIT_CHOICES = [(50, "50"), (100, "100"), (250, "250"), (500, "500")]
+    DEFAULT_DAYS, DEFAULT_LIMIT = 30, 50
 
     days = forms.TypedChoiceField(
-        label="Days", choices=DAY_CHOICES, coerce=int, required=False, empty_value=30
+        label="Days", choices=DAY_CHOICES, coerce=int, required=False, empty_value=DEFAULT_DAYS
     )
     limit = forms.TypedChoiceField(
-        label="Show", choices=LIMIT_CHOICES, coerce=int, required=False, empty_value=50
+        label="Show", choices=LIMIT_CHOICES, coerce=int, required=False, empty_value=DEFAULT_LIMIT
     )

@@ -15,7 +15,9 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils.functional import cached_property
 from reversion.models import Revision
 
-from wiki import plaintext
+from wiki import content, plaintext
+from wiki.content import CrossLinkContent, PageContent
+from wiki.rendering import parse_redirect
 from wiki.titles import MAX_TITLE_LENGTH, page_url, title_key, title_to_slug, validate_title
 
 # PostgreSQL's text-search configuration for every search vector and query.
@@ -74,9 +76,6 @@ class PageQuerySet(models.QuerySet):
             .values("target_key")
         )
         return self.filter(key__in=own.union(targets, all=True))
-
-    def linking_to(self, page: "Page"):
-        return self.filter(outgoing_links__target_key=page.key).distinct()
 
     def linking_to_title(self, title: str):
         """Pages whose current text or cross-links link to ``title``, which
@@ -159,13 +158,6 @@ class PageQuerySet(models.QuerySet):
         key = title_key(prefix)
         return self.filter(key__startswith=key) if key else self.none()
 
-    def search(self, query: str):
-        """Content pages whose title or text matches ``query``, or whose
-        redirect's title does (unranked: ``wiki.search.search`` ranks)."""
-        from wiki.search import matching_pages
-
-        return matching_pages(self, query)
-
 
 class Page(models.Model):
     title = models.CharField(max_length=MAX_TITLE_LENGTH)
@@ -243,9 +235,27 @@ class Page(models.Model):
     def is_article(self) -> bool:
         return self.article_date is not None
 
-    @cached_property
+    @property
     def size(self) -> int:
         return len(self.body.encode("utf-8"))
+
+    def redirect_target(self) -> "Page | None":
+        """The page this redirect leads to, or None when this page is no
+        redirect or its target does not exist. One hop only: a redirect to a
+        redirect gives that second redirect page, so a chain or a loop can
+        never hang a request."""
+        if not self.is_redirect:
+            return None
+        return Page.objects.with_title(self.redirect_to).select_related("current_revision").first()
+
+    def set_content(self, page_content: PageContent) -> None:
+        """Take the body and metadata of ``page_content``, and the redirect its
+        body declares (not saved; cross-links are rows of their own, written
+        by ``wiki.services``)."""
+        self.body = page_content.body
+        for name, value in page_content.metadata.items():
+            setattr(self, name, value)
+        self.redirect_to, self.redirect_fragment = parse_redirect(self.body) or ("", "")
 
     @property
     def source_href(self) -> str:
@@ -264,14 +274,6 @@ class Page(models.Model):
     @cached_property
     def first_sentence(self) -> str:
         return plaintext.first_sentence(self.body)
-
-    def redirect_target(self) -> "Page | None":
-        """The page this redirect leads to (one hop: it may be a redirect
-        itself), or None when this page is no redirect or its target does
-        not exist."""
-        if not self.is_redirect:
-            return None
-        return Page.objects.with_title(self.redirect_to).first()
 
 
 class RevisionInfo(models.Model):
@@ -304,9 +306,10 @@ class CrossLink(models.Model):
     """A "Related pages" entry or a dated "see separate page" note, versioned
     with its page (django-reversion follows ``page.crosslinks``)."""
 
-    RELATED = "related"
-    SEE_SEPARATE = "see"
-    KIND_CHOICES = [(RELATED, "Related page"), (SEE_SEPARATE, "See separate page")]
+    # The kinds are content (wiki.content); named here too for the ORM's callers.
+    RELATED = content.RELATED
+    SEE_SEPARATE = content.SEE_SEPARATE
+    KIND_CHOICES = content.KIND_CHOICES
 
     page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="crosslinks")
     kind = models.CharField(max_length=10, choices=KIND_CHOICES, default=RELATED)
@@ -320,6 +323,18 @@ class CrossLink(models.Model):
 
     def __str__(self):
         return f"{self.page} -> {self.target_title}"
+
+    @classmethod
+    def from_content(cls, page: Page, link: CrossLinkContent, *, position: int):
+        """An unsaved row of ``page`` holding ``link`` at ``position``."""
+        return cls(
+            page=page,
+            kind=link.kind,
+            target_title=link.target_title,
+            note_date=link.note_date,
+            label=link.label,
+            position=position,
+        )
 
     @property
     def target_url(self) -> str:
@@ -366,22 +381,26 @@ class SiteSettings(models.Model):
         return "Site settings"
 
 
-# Page content is versioned; render state and the current-revision pointer are
-# not (they change without an edit). Cross-links are versioned with the page so
-# a revert restores them too.
-reversion.register(
-    Page,
-    exclude=[
-        "key",
-        "current_revision",
-        "link_version",
-        "created_at",
-        "updated_at",
-        "search_vector",
-    ],
-    follow=["crosslinks"],
+# What django-reversion stores of each model, and how. Page content is
+# versioned; the key (a function of the title), timestamps, render state, the
+# search vector and the current-revision pointer are not (they change without
+# an edit). Cross-links are versioned with the page so a revert restores them
+# too. The bulk importer (wiki.transfer) writes the same Version rows from
+# these names, so the two can never serialize differently.
+VERSION_FORMAT = "json"
+PAGE_VERSIONED_FIELDS = (
+    "title",
+    "body",
+    "redirect_to",
+    "redirect_fragment",
+    "article_date",
+    "source_url",
+    "source_name",
 )
-reversion.register(CrossLink)
+CROSSLINK_VERSIONED_FIELDS = ("page", "kind", "target_title", "note_date", "label", "position")
+VERSIONED_FIELDS = {Page: PAGE_VERSIONED_FIELDS, CrossLink: CROSSLINK_VERSIONED_FIELDS}
+reversion.register(Page, fields=PAGE_VERSIONED_FIELDS, format=VERSION_FORMAT, follow=["crosslinks"])
+reversion.register(CrossLink, fields=CROSSLINK_VERSIONED_FIELDS, format=VERSION_FORMAT)
 
 
 class Vote(models.Model):

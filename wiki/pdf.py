@@ -50,7 +50,7 @@ from django.utils.safestring import SafeString
 from wiki.caching import LONG_CACHE_SECONDS
 from wiki.context_processors import current_disclaimer
 from wiki.display import ShownCrossLink, page_display, render_body, shown_crosslinks
-from wiki.models import CrossLink, Page, RevisionInfo
+from wiki.models import Page, RevisionInfo
 from wiki.revisions import revision_content
 
 logger = logging.getLogger(__name__)
@@ -122,7 +122,7 @@ def revision_source(page: Page, revision_id: int) -> PdfSource | None:
         revision_id=revision_id,
         revision_date=info.revision.date_created,
         is_current=revision_id == page.current_revision_id,
-        crosslinks=shown_crosslinks(CrossLink(**link) for link in content.crosslinks),
+        crosslinks=shown_crosslinks(content.crosslinks),
         article_date=content.metadata["article_date"],
         source_url=_web_url(content.metadata["source_url"]),
         source_name=content.metadata["source_name"],

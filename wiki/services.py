@@ -2,36 +2,38 @@
 
 Each is atomic, opens the django-reversion revision, sets its user and
 comment, and raises ``EditConflict`` or ``ValidationError``. Views, admin
-actions, the importer and the demo loader all go through them.
+actions, the importer and the demo loader all go through them. Every
+revision is made by one step, ``_commit_revision``.
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 
 import reversion
 from django.contrib.auth.models import AbstractBaseUser
-from django.contrib.contenttypes.models import ContentType
-from django.core import serializers
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, router, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
 from django.utils.crypto import salted_hmac
-from reversion.models import Revision, Version
-from reversion.revisions import _get_options as _reversion_options
+from reversion.models import Revision
 
 from wiki import search
+from wiki.content import METADATA_FIELDS, CrossLinkContent, PageContent
+from wiki.diff import merge_texts
 from wiki.display import cached_render
 from wiki.models import CrossLink, Link, Page, RevisionInfo, Vote
 from wiki.rendering import parse_redirect
+from wiki.revisions import revision_content, revision_contents
 from wiki.titles import title_key, validate_title
 
 logger = logging.getLogger(__name__)
 
-METADATA_FIELDS = ("article_date", "source_url", "source_name")
+# The longest revision comment kept; a longer summary is cut there.
+MAX_SUMMARY_LENGTH = 2000
 
 
 class EditConflict(Exception):
@@ -43,12 +45,17 @@ class EditConflict(Exception):
         self.base_revision_id = base_revision_id
 
 
-@dataclass
+@dataclass(frozen=True)
 class SaveResult:
+    """What a save did: the page, the revision it made (None when nothing
+    changed), whether it created the page, whether it wrote anything, and
+    whether it merged the edit with one saved in the meantime."""
+
     page: Page
     revision: Revision | None
     created: bool
     changed: bool
+    merged: bool = False
 
 
 def save_page(
@@ -58,29 +65,73 @@ def save_page(
     user: AbstractBaseUser | None = None,
     summary: str = "",
     base_revision_id: int | None = None,
-    metadata: dict | None = None,
-    crosslinks: list[dict] | None = None,
+    metadata: Mapping | None = None,
+    crosslinks: Iterable[CrossLinkContent | Mapping] | None = None,
     date: datetime.datetime | None = None,
+    merge: bool = False,
 ) -> SaveResult:
     """Create or update the page called ``title`` as a new revision.
 
     ``metadata`` may set ``article_date``, ``source_url`` and ``source_name``
-    (absent keys keep their value). ``crosslinks`` replaces the page's
-    cross-links, a list of dicts with ``kind``, ``target_title``, and optional
-    ``note_date`` and ``label``, in display order (None keeps them). Saving
-    text, metadata and cross-links equal to the current ones writes nothing and
-    returns ``changed=False``. The page row is
-    locked for the whole transaction, so two saves of one page never
-    interleave. When ``base_revision_id`` is given and is not the page's
-    current revision, raises ``EditConflict`` and writes nothing.
-    ``date`` backdates the revision (import). Raises ``ValidationError`` for an
-    invalid title, and for a redirect to the page itself or one that would
-    close a loop of redirects (nothing is written). Side effects: the link
-    table, the pages whose links to this title change state, and the render
+    (absent keys keep their value; other keys are ignored). ``crosslinks``
+    replaces the page's cross-links, in display order: ``CrossLinkContent``
+    values or dicts with ``kind``, ``target_title``, and optional
+    ``note_date`` and ``label`` (None keeps them). Saving text, metadata and
+    cross-links equal to the current ones writes nothing and returns
+    ``changed=False``. The page row is locked for the whole transaction, so
+    two saves of one page never interleave. When ``base_revision_id`` is given
+    and is not the page's current revision, raises ``EditConflict`` and writes
+    nothing; with ``merge=True`` it first merges the edit with what was saved
+    since that base and, when the two touch different text and fields, saves
+    the merge instead (``merged=True``). ``date`` backdates the revision
+    (import). Raises ``ValidationError`` for an invalid title or cross-link,
+    and for a redirect to the page itself or one that would close a loop of
+    redirects (nothing is written). Side effects: the link table, the search
+    index, the pages whose links to this title change state, and the render
     cache.
     """
     title = validate_title(title)
     metadata = {name: value for name, value in (metadata or {}).items() if name in METADATA_FIELDS}
+    if crosslinks is not None:
+        crosslinks = tuple(_crosslink_content(item) for item in crosslinks)
+    commit = {"user": user, "summary": summary, "date": date}
+    try:
+        return _save(title, body, metadata, crosslinks, base_revision_id, **commit)
+    except EditConflict as conflict:
+        if not merge:
+            raise
+        theirs = PageContent.from_page(conflict.page)
+        merged = _merged(
+            conflict.page, base_revision_id, theirs, theirs.edited(body, metadata, crosslinks)
+        )
+        if merged is None:
+            raise
+        result = _save(
+            title,
+            merged.body,
+            merged.metadata,
+            None if crosslinks is None else merged.crosslinks,
+            conflict.page.current_revision_id,
+            **commit,
+        )
+        return replace(result, merged=True)
+
+
+def _crosslink_content(item: CrossLinkContent | Mapping) -> CrossLinkContent:
+    return item if isinstance(item, CrossLinkContent) else CrossLinkContent.from_mapping(item)
+
+
+def _save(
+    title: str,
+    body: str,
+    metadata: dict,
+    crosslinks: tuple[CrossLinkContent, ...] | None,
+    base_revision_id: int | None,
+    *,
+    user: AbstractBaseUser | None,
+    summary: str,
+    date: datetime.datetime | None,
+) -> SaveResult:
     with transaction.atomic():
         page = Page.objects.select_for_update().filter(key=title_key(title)).first()
         created = page is None
@@ -88,79 +139,93 @@ def save_page(
             page = Page(title=title)
         elif base_revision_id is not None and base_revision_id != page.current_revision_id:
             raise EditConflict(page, base_revision_id)
-
-        new_crosslinks = None if crosslinks is None else _clean_crosslinks(crosslinks)
-        unchanged = (
-            not created
-            and page.body == body
-            and all(getattr(page, name) == value for name, value in metadata.items())
-            and (new_crosslinks is None or new_crosslinks == _crosslink_tuples(page))
-        )
-        if unchanged:
+        current = PageContent.from_page(page)
+        content = current.edited(body, metadata, crosslinks).clean()
+        if not created and content == current:
             return SaveResult(page=page, revision=None, created=False, changed=False)
-
-        previous_size = 0 if created else page.size
-        page.__dict__.pop("size", None)
-        page.body = body
-        for name, value in metadata.items():
-            setattr(page, name, value)
-        redirect = parse_redirect(body)
-        _check_redirect(page.title, redirect)
-        page.redirect_to, page.redirect_fragment = redirect or ("", "")
-
-        revision = _save_revision(
+        _check_redirect(page.title, parse_redirect(body))
+        page.set_content(content)
+        revision = _commit_revision(
             page,
             user=user,
             summary=summary,
             date=date,
-            size_change=page.size - previous_size,
-            crosslinks=new_crosslinks,
+            size_change=content.size - (0 if created else current.size),
+            crosslinks=None if crosslinks is None else content.crosslinks,
         )
-        rendered = cached_render(body)
-        _replace_links(page, _link_targets(rendered.targets, redirect))
         if created:
             bump_link_versions([page.key])
     return SaveResult(page=page, revision=revision, created=created, changed=True)
 
 
-def _clean_crosslinks(crosslinks: list[dict]) -> list[tuple]:
-    cleaned = []
-    for item in crosslinks:
-        kind = item.get("kind") or CrossLink.RELATED
-        if kind not in {CrossLink.RELATED, CrossLink.SEE_SEPARATE}:
-            raise ValidationError(f"Unknown cross-link kind: {kind!r}")
-        target = validate_title(item.get("target_title") or "")
-        cleaned.append((kind, target, item.get("note_date"), (item.get("label") or "").strip()))
-    return cleaned
+def _merge_value(base, theirs, yours):
+    """Three-way merge of one whole value: (merged, is_clean)."""
+    if yours in (base, theirs):
+        return theirs, True
+    if theirs == base:
+        return yours, True
+    return theirs, False
 
 
-def _crosslink_tuples(page: Page) -> list[tuple]:
-    return [
-        (link.kind, link.target_title, link.note_date, link.label) for link in page.crosslinks.all()
-    ]
+def _comparable(crosslinks: Iterable[CrossLinkContent]) -> tuple[CrossLinkContent, ...]:
+    return tuple(link.normalized() for link in crosslinks)
 
 
-def _save_revision(page, *, user, summary, date, size_change, crosslinks) -> Revision:
+def _merged(
+    page: Page, base_revision_id: int | None, theirs: PageContent, yours: PageContent
+) -> PageContent | None:
+    """Merge ``yours`` (an edit started from ``base_revision_id``) with
+    ``theirs`` (the page as it is now). Returns the merged content, or None
+    when the base is not a revision of this page or the two edits touch the
+    same text or the same field. Text is merged with diff-match-patch
+    patches (bounded in time)."""
+    base = revision_content(page, base_revision_id) if base_revision_id else None
+    if base is None:
+        return None
+    body = merge_texts(base.body, theirs.body, yours.body)
+    if body is None:
+        return None
+    metadata = {}
+    for name in METADATA_FIELDS:
+        metadata[name], is_clean = _merge_value(
+            base.metadata.get(name), theirs.metadata.get(name), yours.metadata.get(name)
+        )
+        if not is_clean:
+            return None
+    crosslinks, is_clean = _merge_value(
+        _comparable(base.crosslinks), _comparable(theirs.crosslinks), _comparable(yours.crosslinks)
+    )
+    if not is_clean:
+        return None
+    return PageContent(body=body, metadata=metadata, crosslinks=crosslinks)
+
+
+def _commit_revision(
+    page: Page,
+    *,
+    user: AbstractBaseUser | None,
+    summary: str,
+    date: datetime.datetime | None,
+    size_change: int,
+    crosslinks: tuple[CrossLinkContent, ...] | None,
+) -> Revision:
+    """Save ``page`` (and, unless None, ``crosslinks`` as its cross-link
+    rows) as one new django-reversion revision with its RevisionInfo, make it
+    the page's current revision, and bring the search index and the link
+    table up to date. The caller holds the transaction."""
     with reversion.create_revision(atomic=False):
         page.save()
         if crosslinks is not None:
             page.crosslinks.all().delete()
             CrossLink.objects.bulk_create(
-                CrossLink(
-                    page=page,
-                    kind=kind,
-                    target_title=target,
-                    note_date=note_date,
-                    label=label,
-                    position=position,
-                )
-                for position, (kind, target, note_date, label) in enumerate(crosslinks)
+                CrossLink.from_content(page, link, position=position)
+                for position, link in enumerate(crosslinks)
             )
             # Serialize the page again so the revision follows its new cross-links.
             reversion.add_to_revision(page)
         if user is not None and user.is_authenticated:
             reversion.set_user(user)
-        reversion.set_comment(summary[:2000])
+        reversion.set_comment(summary[:MAX_SUMMARY_LENGTH])
         if date is not None:
             reversion.set_date_created(date)
         reversion.add_meta(
@@ -174,14 +239,20 @@ def _save_revision(page, *, user, summary, date, size_change, crosslinks) -> Rev
     )
     Page.objects.filter(pk=page.pk).update(current_revision=info.revision)
     page.current_revision = info.revision
-    # Every revision (save, and a move or recovery built on this function)
-    # brings the search index up to date in the same transaction.
     search.index_page(page)
+    refresh_links(page)
     return info.revision
 
 
-def _replace_links(page: Page, targets: dict[str, str]) -> None:
-    targets = dict(targets)
+def refresh_links(page: Page) -> None:
+    """Rewrite ``page``'s rows in the link table from its current body, its
+    redirect target and its cross-links."""
+    targets = dict(cached_render(page.body).targets)
+    redirect = parse_redirect(page.body)
+    # A redirect always links to its target, even when markdown would not turn
+    # its first line into a link (an indented "#REDIRECT" is a code block).
+    if redirect is not None:
+        targets.setdefault(title_key(redirect[0]), redirect[0])
     for crosslink in page.crosslinks.all():
         targets.setdefault(title_key(crosslink.target_title), crosslink.target_title)
     Link.objects.filter(source=page).delete()
@@ -245,15 +316,6 @@ def _check_redirect(title: str, redirect: tuple[str, str] | None) -> None:
         current = next_title
 
 
-def _link_targets(body_targets: dict[str, str], redirect: tuple[str, str] | None) -> dict:
-    # A redirect always links to its target, even when markdown would not turn
-    # its first line into a link (an indented "#REDIRECT" is a code block).
-    targets = dict(body_targets)
-    if redirect is not None:
-        targets.setdefault(title_key(redirect[0]), redirect[0])
-    return targets
-
-
 def delete_page(page: Page, user: AbstractBaseUser | None = None) -> None:
     """Delete ``page`` with its cross-links and outgoing links.
 
@@ -271,6 +333,10 @@ def delete_page(page: Page, user: AbstractBaseUser | None = None) -> None:
     logger.info("Page %r deleted by %s", page.title, getattr(user, "username", None) or "nobody")
 
 
+# Pages read from the database at a time when every page is visited.
+PAGES_PER_CHUNK = 200
+
+
 def rebuild_links() -> int:
     """Rebuild the whole link table from every page's current body, redirect
     target and cross-links, then bump every page's ``link_version`` so all
@@ -279,9 +345,8 @@ def rebuild_links() -> int:
     count = 0
     with transaction.atomic():
         pages = Page.objects.prefetch_related("crosslinks").order_by("pk")
-        for page in pages.iterator(chunk_size=200):
-            rendered = cached_render(page.body)
-            _replace_links(page, _link_targets(rendered.targets, parse_redirect(page.body)))
+        for page in pages.iterator(chunk_size=PAGES_PER_CHUNK):
+            refresh_links(page)
             count += 1
         Page.objects.update(link_version=F("link_version") + 1)
     return count
@@ -340,8 +405,6 @@ def revert_page(
     ``Page.DoesNotExist`` when the id is not a revision of this page, and
     ``ValidationError`` as ``save_page`` does. Returns ``changed=False`` when
     the page already holds that content."""
-    from wiki.revisions import revision_content
-
     info = (
         RevisionInfo.objects.select_related("revision", "revision__user")
         .filter(page_id=page.pk, revision_id=revision_id)
@@ -391,7 +454,7 @@ def move_page(
             delete_page(occupant, user)
         old_key = page.key
         page.title = new_title
-        _save_revision(page, user=user, summary=reason, date=None, size_change=0, crosslinks=None)
+        _commit_revision(page, user=user, summary=reason, date=None, size_change=0, crosslinks=None)
         if old_key != page.key:
             save_page(old_title, f"#REDIRECT [[{new_title}]]", user=user, summary=reason)
         bump_link_versions({old_key, page.key})
@@ -407,159 +470,31 @@ def recover_page(page_id: int, *, user: AbstractBaseUser | None = None) -> Page:
     rebuilt. Read defensively, never with ``Revision.revert()``. Raises
     ``ValidationError`` when the page exists, has no history, or another page
     has its title by now."""
-    from wiki.revisions import revision_contents
-
     with transaction.atomic():
         if Page.objects.filter(pk=page_id).exists():
             raise ValidationError("This page exists; there is nothing to recover.")
         info = RevisionInfo.objects.filter(page_id=page_id).order_by("-revision_id").first()
         if info is None:
             raise ValidationError("This page has no saved revisions to recover.")
-        content = revision_contents(Page(pk=page_id), [info.revision_id])[info.revision_id]
-        title = validate_title(content.title)
+        stored = revision_contents(Page(pk=page_id), [info.revision_id])[info.revision_id]
+        title = validate_title(stored.title)
         if Page.objects.filter(key=title_key(title)).exists():
             raise ValidationError(
                 "Another page is called %(title)s now. Move it away first, then recover.",
                 params={"title": title},
             )
-        page = Page(pk=page_id, title=title, body=content.body, **content.metadata)
-        redirect = parse_redirect(page.body)
-        page.redirect_to, page.redirect_fragment = redirect or ("", "")
-        _save_revision(
+        content = PageContent(
+            body=stored.body, metadata=stored.metadata, crosslinks=stored.crosslinks
+        ).clean()
+        page = Page(pk=page_id, title=title)
+        page.set_content(content)
+        _commit_revision(
             page,
             user=user,
             summary="Recovered after deletion",
             date=None,
-            size_change=page.size - info.size,
-            crosslinks=_clean_crosslinks(content.crosslinks),
+            size_change=content.size - info.size,
+            crosslinks=content.crosslinks,
         )
-        _replace_links(
-            page, _link_targets(cached_render(page.body).targets, parse_redirect(page.body))
-        )
-        search.index_page(page)
         bump_link_versions([page.key])
     return page
-
-
-def import_page_history(
-    title: str, revisions: list[dict], *, users: dict[str, AbstractBaseUser]
-) -> Page | None:
-    """Create page ``title`` with ``revisions`` (oldest first; each a dict
-    with body and optional summary, author, date (aware datetime), metadata
-    (changes from the previous revision) and crosslinks (None keeps the
-    previous ones)) as real django-reversion revisions, each with its Version
-    rows and RevisionInfo, dated as given.
-
-    The batched equivalent of calling ``save_page`` once per revision: the
-    rows of all revisions are written with a few bulk inserts, and the body is
-    rendered and the link table built once, for the last revision. Cross-link
-    rows of earlier revisions are created and then deleted, as editing would
-    have done, so every version names a row that once existed. Returns None
-    (and writes nothing) when a page with this title already exists."""
-    title = validate_title(title)
-    states = []
-    metadata: dict = {"article_date": None, "source_url": "", "source_name": ""}
-    crosslinks: list[tuple] = []
-    for item in revisions:
-        metadata.update(
-            {
-                name: value
-                for name, value in (item.get("metadata") or {}).items()
-                if name in METADATA_FIELDS
-            }
-        )
-        if item.get("crosslinks") is not None:
-            crosslinks = _clean_crosslinks(item["crosslinks"])
-        states.append((item, dict(metadata), list(crosslinks)))
-    with transaction.atomic():
-        if Page.objects.filter(key=title_key(title)).exists():
-            return None
-        page = Page(title=title)
-        _apply_state(page, states[-1])
-        page.save()
-        link_rows = _import_crosslink_rows(page, states)
-        revision_rows = Revision.objects.bulk_create(
-            Revision(
-                date_created=item.get("date") or timezone.now(),
-                user=users.get(item.get("author") or ""),
-                comment=(item.get("summary") or "")[:2000],
-            )
-            for item, _, _ in states
-        )
-        versions, infos = [], []
-        snapshot = Page(pk=page.pk, title=title)
-        previous_size = 0
-        for revision, state in zip(revision_rows, states, strict=True):
-            _apply_state(snapshot, state)
-            snapshot.__dict__.pop("size", None)
-            versions.append(_version(revision, snapshot, snapshot.pk))
-            for position, link in enumerate(state[2]):
-                row = link_rows[(position, link)]
-                versions.append(_version(revision, row, row.pk))
-            infos.append(
-                RevisionInfo(
-                    revision=revision,
-                    page=page,
-                    title=title,
-                    size=snapshot.size,
-                    size_change=snapshot.size - previous_size,
-                )
-            )
-            previous_size = snapshot.size
-        Version.objects.bulk_create(versions)
-        RevisionInfo.objects.bulk_create(infos)
-        final_links = {(position, link) for position, link in enumerate(states[-1][2])}
-        CrossLink.objects.filter(page=page).exclude(
-            pk__in=[link_rows[key].pk for key in final_links]
-        ).delete()
-        Page.objects.filter(pk=page.pk).update(current_revision=revision_rows[-1])
-        page.current_revision = revision_rows[-1]
-        _replace_links(
-            page, _link_targets(cached_render(page.body).targets, parse_redirect(page.body))
-        )
-        search.index_page(page)
-        bump_link_versions([page.key])
-    return page
-
-
-def _apply_state(page: Page, state: tuple) -> None:
-    item, metadata, _ = state
-    page.body = item["body"]
-    for name, value in metadata.items():
-        setattr(page, name, value)
-    redirect = parse_redirect(page.body)
-    page.redirect_to, page.redirect_fragment = redirect or ("", "")
-
-
-def _import_crosslink_rows(page: Page, states: list[tuple]) -> dict[tuple, CrossLink]:
-    """One CrossLink row for every (position, cross-link) the history holds."""
-    wanted = {(position, link) for _, _, links in states for position, link in enumerate(links)}
-    keys = sorted(wanted, key=repr)
-    rows = CrossLink.objects.bulk_create(
-        CrossLink(
-            page=page,
-            kind=kind,
-            target_title=target,
-            note_date=note_date,
-            label=label,
-            position=position,
-        )
-        for position, (kind, target, note_date, label) in keys
-    )
-    return dict(zip(keys, rows, strict=True))
-
-
-def _version(revision: Revision, obj, object_id) -> Version:
-    # The same serialization django-reversion's own add_to_revision makes
-    # (its registration options: fields, format), so the history of an
-    # imported page reads exactly like the history of an edited one.
-    options = _reversion_options(type(obj))
-    return Version(
-        revision=revision,
-        content_type=ContentType.objects.get_for_model(type(obj)),
-        object_id=str(object_id),
-        db=router.db_for_write(type(obj)),
-        format=options.format,
-        serialized_data=serializers.serialize(options.format, (obj,), fields=options.fields),
-        object_repr=str(obj),
-    )

@@ -1,16 +1,19 @@
 """Moderator views that write: edit (and create), revert, move."""
 
+import dataclasses
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from wiki import services
+from wiki.content import PageContent
 from wiki.diff import diff_metadata, diff_texts
 from wiki.display import render_body
-from wiki.forms import CrossLinkFormSet, EditForm, MoveForm, crosslinks_from
+from wiki.forms import CrossLinkFormSet, EditForm, MoveForm
 from wiki.models import Page
-from wiki.revisions import current_content, merge_edit, revision_content
+from wiki.revisions import revision_content
 from wiki.titles import page_url, slug_to_title, validate_title
 from wiki.views.access import MODERATOR_PERMISSION, moderator_required, permission_required
 from wiki.views.lookup import canonical_redirect, page_for_slug, page_or_none, revision_for_page
@@ -25,11 +28,12 @@ def _edit_form_initial(page: Page | None) -> tuple[EditForm, object]:
         return EditForm(initial={"base_revision": NEW_PAGE_BASE}), CrossLinkFormSet(
             prefix=CROSSLINK_PREFIX
         )
-    content = current_content(page)
+    content = PageContent.from_page(page)
     form = EditForm(
         initial={"body": page.body, "base_revision": page.current_revision_id, **content.metadata}
     )
-    formset = CrossLinkFormSet(prefix=CROSSLINK_PREFIX, initial=content.crosslinks)
+    initial = [dataclasses.asdict(link) for link in content.crosslinks]
+    formset = CrossLinkFormSet(prefix=CROSSLINK_PREFIX, initial=initial)
     return form, formset
 
 
@@ -83,35 +87,31 @@ MERGED_NOTE = (
 
 def _save_edit(request, title, page, form, formset):
     data = form.cleaned_data
+    content = PageContent.from_form(form, formset)
     # No base revision means "a new page": if one exists by now, that conflicts.
     base = data["base_revision"] if data["base_revision"] is not None else NEW_PAGE_BASE
-    edit = {
-        "user": request.user,
-        "summary": data["summary"],
-        "metadata": form.metadata(),
-        "crosslinks": crosslinks_from(formset),
-    }
     try:
-        try:
-            result = services.save_page(title, data["body"], base_revision_id=base, **edit)
-            note = (
-                "Your changes were saved." if result.changed else "No changes: nothing was saved."
-            )
-        except services.EditConflict as conflict:
-            merged = merge_edit(
-                conflict.page, base, data["body"], edit["metadata"], edit["crosslinks"]
-            )
-            if merged is None:
-                raise
-            edit.update(metadata=merged.metadata, crosslinks=merged.crosslinks)
-            current = conflict.page.current_revision_id
-            result = services.save_page(title, merged.body, base_revision_id=current, **edit)
-            note = MERGED_NOTE
+        result = services.save_page(
+            title,
+            content.body,
+            user=request.user,
+            summary=data["summary"],
+            base_revision_id=base,
+            metadata=content.metadata,
+            crosslinks=content.crosslinks,
+            merge=True,
+        )
     except services.EditConflict as conflict:
         return _conflict(request, title, conflict.page, form, formset)
     except ValidationError as error:
         form.add_error(None, error)
         return _render_edit(request, title, page, form, formset, status=400)
+    if result.merged:
+        note = MERGED_NOTE
+    elif result.changed:
+        note = "Your changes were saved."
+    else:
+        note = "No changes: nothing was saved."
     messages.success(request, note)
     url = result.page.get_absolute_url()
     return redirect(url + "?redirect=no" if result.page.is_redirect else url)
@@ -125,16 +125,14 @@ def _conflict(request, title, page, form, formset):
     data["base_revision"] = page.current_revision_id
     form = EditForm(data)
     form.is_valid()
-    theirs = current_content(page)
-    changes = diff_texts(page.body, form.cleaned_data.get("body", ""))
-    metadata_changes = diff_metadata(
-        {**theirs.metadata, "crosslinks": theirs.crosslinks},
-        {**form.metadata(), "crosslinks": crosslinks_from(formset)},
-    )
-    return _render_edit(
-        request, title, page, form, formset, status=409,
-        changes=changes, metadata_changes=metadata_changes, is_conflict=True,
-    )  # fmt: skip
+    context = {
+        "changes": diff_texts(page.body, form.cleaned_data.get("body", "")),
+        "metadata_changes": diff_metadata(
+            PageContent.from_page(page), PageContent.from_form(form, formset)
+        ),
+        "is_conflict": True,
+    }
+    return _render_edit(request, title, page, form, formset, status=409, **context)
 
 
 @require_http_methods(["GET", "POST"])

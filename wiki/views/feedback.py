@@ -109,6 +109,6 @@ def page_info(request, slug):
         "page": page,
         "statistics": page_statistics(page),
         "revision_count": RevisionInfo.objects.filter(page_id=page.pk).count(),
-        "links_here": Page.objects.linking_to(page).order_by("title"),
+        "links_here": Page.objects.linking_to_title(page.title),
     }
     return render(request, "wiki/page_info.html", context)

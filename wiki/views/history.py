@@ -11,7 +11,7 @@ from wiki.changes import RECENT_DAYS, RECENT_LIMIT, recent_revisions, revision_r
 from wiki.diff import diff_metadata, diff_texts
 from wiki.display import render_body, shown_crosslinks
 from wiki.forms import RecentChangesForm
-from wiki.models import CrossLink, RevisionInfo
+from wiki.models import RevisionInfo
 from wiki.revisions import revision_contents
 from wiki.views.lookup import canonical_redirect, page_for_slug, revision_for_page
 
@@ -61,7 +61,7 @@ def page_revision(request, slug, revision_id):
         "info": info,
         "content": content,
         "html": render_body(content.body),
-        "crosslinks": shown_crosslinks(CrossLink(**item) for item in content.crosslinks),
+        "crosslinks": shown_crosslinks(content.crosslinks),
         "next_revision_id": following,
         "is_current": revision_id == page.current_revision_id,
     }
@@ -82,10 +82,7 @@ def page_diff(request, slug, from_id, to_id):
         "old_info": old_info,
         "new_info": new_info,
         "changes": diff_texts(old.body, new.body),
-        "metadata_changes": diff_metadata(
-            {"title": old.title, **old.metadata, "crosslinks": old.crosslinks},
-            {"title": new.title, **new.metadata, "crosslinks": new.crosslinks},
-        ),
+        "metadata_changes": diff_metadata(old, new, titles=(old.title, new.title)),
     }
     return render(request, "wiki/page_diff.html", context)
 
