@@ -14,13 +14,33 @@ from html.parser import HTMLParser
 DANGEROUS_TAGS = {"script", "iframe", "object", "embed", "form", "meta", "base", "style", "svg"}
 # Tags that must never appear anywhere in a page of the site.
 DANGEROUS_PAGE_TAGS = {
-    "iframe", "frame", "frameset", "object", "embed", "applet", "base", "style", "svg",
-    "math", "portal", "template",
-}  # fmt: skip
+    "iframe",
+    "frame",
+    "frameset",
+    "object",
+    "embed",
+    "applet",
+    "base",
+    "style",
+    "svg",
+    "math",
+    "portal",
+    "template",
+}
 URL_ATTRIBUTES = {
-    "href", "src", "action", "formaction", "xlink:href", "data", "poster", "background",
-    "cite", "codebase", "srcdoc", "ping",
-}  # fmt: skip
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "xlink:href",
+    "data",
+    "poster",
+    "background",
+    "cite",
+    "codebase",
+    "srcdoc",
+    "ping",
+}
 C0_AND_SPACE = "".join(chr(code) for code in range(0x21))
 DANGEROUS_URL = re.compile(r"^(javascript|vbscript|data):", re.IGNORECASE)
 STATIC_SCRIPT = re.compile(r"^/static/[-\w./]+\.js$")

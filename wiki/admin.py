@@ -102,7 +102,7 @@ class PageAdmin(VersionAdmin):
         """An old version is shown by the wiki's own revision page."""
         version = get_object_or_404(Version, pk=version_id, object_id=object_id)
         page = get_object_or_404(Page, pk=object_id)
-        return redirect(f"/wiki/{page.slug}/revisions/{version.revision_id}/")
+        return redirect("wiki:page-revision", slug=page.slug, revision_id=version.revision_id)
 
 
 EMPTY_DISCLAIMER = "The medical disclaimer cannot be empty: every page must carry it."
