@@ -1,5 +1,6 @@
 import datetime
 
+import pytest
 from reversion.models import Revision
 
 from wiki.models import CrossLink, Link, Page, RevisionInfo
@@ -121,9 +122,7 @@ def test_revert_to_current_content_makes_no_revision(moderator_client, make_page
 def test_revert_service_refuses_revision_of_another_page(make_page):
     other = make_page("Other", "x")
     page = make_page("Interleukin-2", "y")
-    try:
+    before = Revision.objects.count()
+    with pytest.raises(Page.DoesNotExist):
         revert_page(page, other.current_revision_id)
-    except Page.DoesNotExist:
-        pass
-    else:
-        raise AssertionError("revert_page accepted another page's revision")
+    assert Revision.objects.count() == before
