@@ -256,3 +256,20 @@ def test_imported_version_is_the_one_reversion_writes_for_the_same_state(tmp_pat
     assert written.revision_id != page.current_revision_id
     assert len(imported) == 3
     assert imported == _versions_of(written.revision_id)
+
+
+def test_page_too_deep_to_render_imports_and_tells_readers(tmp_path, client, db):
+    # A site brought over may hold a page the renderer refuses: the import
+    # keeps it (a moderator can simplify it) instead of failing as a whole.
+    deep = "\n".join("    " * level + f"- level {level}" for level in range(100))
+    lines = [
+        {"title": "Deep list", "revisions": [{"body": deep + "\n\n[[Elsewhere]]"}]},
+        {"title": "Plain", "revisions": [{"body": "Plain text."}]},
+    ]
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    call_command("importpages", str(path))
+    assert Page.objects.filter(title__in=["Deep list", "Plain"]).count() == 2
+    response = client.get("/wiki/Deep_list/")
+    assert response.status_code == 200
+    assert "cannot be shown" in response.content.decode()

@@ -26,7 +26,7 @@ from wiki.content import METADATA_FIELDS, CrossLinkContent, PageContent
 from wiki.diff import merge_texts
 from wiki.display import cached_render
 from wiki.models import CrossLink, Link, Page, RevisionInfo, Vote
-from wiki.rendering import parse_redirect
+from wiki.rendering import MarkupTooComplex, parse_redirect
 from wiki.revisions import revision_content, revision_contents
 from wiki.titles import title_key, validate_title
 
@@ -247,7 +247,12 @@ def _commit_revision(
 def refresh_links(page: Page) -> None:
     """Rewrite ``page``'s rows in the link table from its current body, its
     redirect target and its cross-links."""
-    targets = dict(cached_render(page.body).targets)
+    try:
+        targets = dict(cached_render(page.body).targets)
+    except MarkupTooComplex:
+        # Readers see a notice instead of such a body (wiki.display): it links
+        # to nothing. The edit form refuses such text; an import keeps it.
+        targets = {}
     redirect = parse_redirect(page.body)
     # A redirect always links to its target, even when markdown would not turn
     # its first line into a link (an indented "#REDIRECT" is a code block).
