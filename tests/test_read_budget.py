@@ -8,7 +8,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from wiki import page_views
-from wiki.models import PageViewDay
+from wiki.models import Page, PageViewDay
+from wiki.views.reading import PAGE_VIEW_SQL
 
 BUDGET = 4
 
@@ -128,3 +129,11 @@ def test_page_under_a_made_up_query_string_is_not_kept(client, articles):
     assert response.status_code == 200
     assert shared_copy(response) is None
     assert shared_copy(client.get("/wiki/Proleukin/?redirect=no")) is not None
+
+
+def test_page_view_query_loads_every_field_a_page_shows(make_page):
+    # The page view's SQL is written out: a field added to Page but not to
+    # that SQL would be fetched by one more query on every view.
+    make_page("Interleukin-2", "Text.")
+    (page,) = Page.objects.raw(PAGE_VIEW_SQL, ["interleukin-2", "interleukin-2"])
+    assert page.get_deferred_fields() == {"search_vector"}

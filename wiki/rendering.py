@@ -4,7 +4,8 @@ Everything a moderator typed reaches a reader only through ``render_markdown``,
 whose last step is nh3 with an explicit allowlist. There is no switch that
 turns the sanitizer off. Only this module and ``wiki.diff`` call ``mark_safe``.
 
-Pure: no database, no cache, no settings. Two stages, so that a page view never
+Pure: no database, no cache (page paths come from the URL patterns, through
+``wiki.titles.page_url``). Two stages, so that a page view never
 re-renders markdown (``wiki.display`` caches each stage):
 
 1. ``render_markdown(body)``: markdown -> sanitized HTML, with every wiki link
