@@ -52,7 +52,11 @@ its ``KEY_PREFIX``; "never stale" means the key changes with what it holds):
 ``django.contrib.sessions.cache<session key>`` (Django, with Redis only)
     A session. ``SESSION_COOKIE_AGE``. Logging out deletes it.
 ``axes-<digest>`` (django-axes, with Redis only)
-    Failed logins of one username. ``AXES_COOLOFF_TIME``. A successful login.
+    Failed logins of one username from one address. ``AXES_COOLOFF_TIME``. A
+    successful login from that address; ``manage.py unlockuser``.
+``axes-username-<digest>`` (``wiki.logins``, with Redis only)
+    A Redis set: the ``axes-<digest>`` keys of one username, so that
+    ``unlockuser`` can find them. ``AXES_COOLOFF_TIME`` from the last failure.
 
 ``wiki.search`` keeps nothing in the cache: its index lives in the database.
 """
