@@ -4,7 +4,7 @@ contributions (the queries themselves are in ``wiki.changes``)."""
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
 from wiki.changes import RECENT_DAYS, RECENT_LIMIT, recent_revisions, revision_rows
@@ -103,10 +103,17 @@ def recent_changes(request):
 
 @require_safe
 def contributions(request, username):
-    """One user's edits, newest first, 50 a page."""
+    """One user's edits, newest first, 50 a page. A user without edits
+    answers the same 404 as a name nobody has, so that the page cannot tell
+    anyone which accounts exist (except to that user, about themselves)."""
+    no_such_user = Http404("No such user.")
     if "\x00" in username:  # no user has one, and PostgreSQL refuses it in a query
-        raise Http404("No such user.")
-    user = get_object_or_404(get_user_model(), username=username)
+        raise no_such_user
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise no_such_user
     rows = revision_rows().select_related("page").filter(revision__user=user)
     page_of_rows = Paginator(rows, HISTORY_PER_PAGE).get_page(request.GET.get("page"))
+    if not page_of_rows.paginator.count and request.user != user:
+        raise no_such_user
     return render(request, "wiki/contributions.html", {"contributor": user, "rows": page_of_rows})
