@@ -322,7 +322,9 @@ def _check_redirect(title: str, redirect: tuple[str, str] | None) -> None:
 
 
 def delete_page(page: Page, user: AbstractBaseUser | None = None) -> None:
-    """Delete ``page`` with its cross-links and outgoing links.
+    """Delete ``page`` with its cross-links, outgoing links, votes and view
+    counts (the votes only here: nothing but an admin's delete, or a move
+    replacing a redirect that has none, calls this).
 
     Its revisions stay in django-reversion (``RevisionInfo`` has no database
     constraint), so an admin can recover it. Pages that link to its title are
