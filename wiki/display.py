@@ -33,9 +33,6 @@ its ``KEY_PREFIX``; "never stale" means the key changes with what it holds):
     The disclaimer and its short form. ``DISCLAIMER_CACHE_SECONDS`` (a
     minute). Deleted by ``forget_disclaimer()`` when an admin saves it; other
     servers' local-memory caches see the change when it expires.
-``wiki:vote-rate:<"address:" digest, or "reader:" voter key>`` (``wiki.views.feedback``)
-    Votes counted in the current window. The window of ``VOTES_PER_ADDRESS``
-    or ``VOTES_PER_READER``. Expires; never invalidated.
 ``wiki:pdf-current:<page id>:<sha256 of what may change it>`` (``wiki.pdf``)
     The current revision's PDF, answered without building its HTML; the hash
     covers the revision, ``link_version``, the disclaimer, the URLs and the

@@ -360,6 +360,7 @@ def rebuild_links() -> int:
 
 
 VOTER_KEY_SALT = "wiki.services.voter_key_for"
+READER_KEY_SALT = "wiki.services.reader_voter_key"
 
 
 def voter_key_for(user: AbstractBaseUser | None, session_key: str | None) -> str:
@@ -373,6 +374,42 @@ def voter_key_for(user: AbstractBaseUser | None, session_key: str | None) -> str
         raise ValueError("An anonymous voter needs a session key.")
     digest = salted_hmac(VOTER_KEY_SALT, session_key, algorithm="sha256").hexdigest()
     return f"session:{digest}"
+
+
+def reader_voter_key(token: str) -> str:
+    """The key that names the vote of an anonymous reader whose browser holds
+    ``token`` in its vote cookie: ``reader:`` and an HMAC of the token (keyed
+    from SECRET_KEY), so the token is never stored. Raises ``ValueError`` for
+    an empty token."""
+    if not token:
+        raise ValueError("An anonymous voter needs a token.")
+    digest = salted_hmac(READER_KEY_SALT, token, algorithm="sha256").hexdigest()
+    return f"reader:{digest}"
+
+
+def adopt_votes(voter_key: str, user: AbstractBaseUser) -> int:
+    """Make the votes cast as the anonymous ``voter_key`` the votes of
+    ``user``, who has just logged in, so that logging in never adds a second
+    vote. Where both answered about the same page, one vote is kept: the
+    answer changed last. Returns the number of votes moved. Atomic."""
+    user_key = voter_key_for(user, None)
+    moved = 0
+    with transaction.atomic():
+        for vote in Vote.objects.select_for_update().filter(voter_key=voter_key).order_by("pk"):
+            own = (
+                Vote.objects.select_for_update()
+                .filter(page_id=vote.page_id, voter_key=user_key)
+                .first()
+            )
+            if own is not None and own.updated_at >= vote.updated_at:
+                vote.delete()
+                continue
+            if own is not None:
+                own.delete()
+            # update(), not save(): the vote keeps the date it was cast.
+            Vote.objects.filter(pk=vote.pk).update(voter_key=user_key)
+            moved += 1
+    return moved
 
 
 def record_vote(page: Page, is_useful: bool, *, voter_key: str) -> tuple[Vote, bool]:
