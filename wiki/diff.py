@@ -47,18 +47,22 @@ DIFF_VERSION = 2
 # subsequences computed 64 positions to a machine word (``_matching_pairs``).
 # Their cost is counted in those word steps, so every limit below is a count,
 # not a clock: the same two texts always give the same diff (which is what is
-# cached), however busy the server. Measured here: 20-30 ns a step. (difflib,
+# cached), however busy the server. Measured here: 5-7 ns a step. (difflib,
 # used before, is worse than quadratic on repetitive text: one pair of 250-word
 # lines of repeated words took 1.2 s, 1,000 short stretches of three
 # alternating lines 39 ms each.)
 #
 # What one operation on a row of bits costs beyond its 64-bit words, in
-# steps: measured, a 199 x 199 comparison takes 2 ms (~30 ns a step so
-# counted) and a 10,000 x 10,000 one 0.16 s (~20 ns a step).
+# steps (the interpreter's share): so counted, a 199 x 199 comparison
+# (0.34 ms) and a 1,000 x 1,000 one (2.3 ms) both take 5-7 ns a step.
 LCS_STEP_OVERHEAD = 100
-# Steps for all the line comparisons of one diff: ~0.5 s at most. Past it, a
-# stretch between two fixed points (unique lines) is shown as removed and
-# added whole: coarser, still correct.
+# Steps for all the line comparisons of one diff. Past it, a stretch between
+# two fixed points (unique lines) is shown as removed and added whole:
+# coarser, still correct. The comparison itself takes 5-7 ns a step; what
+# it yields costs more, most where the stretches are many, small and
+# repetitive: on the worst case found (1,000 stretches of 199 lines of three
+# values between unique lines, 400 KB) the whole diff took 0.6 s at this
+# limit and 3.2 s at three times it.
 LINE_DIFF_MAX_WORK = 20_000_000
 # Lines x lines of one stretch compared line by line: its rows of bits take
 # this many bits (12.5 MB) while the diff is made. Larger stretches (only a
@@ -66,10 +70,11 @@ LINE_DIFF_MAX_WORK = 20_000_000
 LINE_DIFF_MAX_CELLS = 100_000_000
 # Words x words (tokens: words, spaces, signs) of the changed middle of one
 # line pair compared word by word: 1,000 x 1,000 is a long paragraph
-# rewritten, which reads as well marked whole (~350,000 steps, ~10 ms).
+# rewritten, which reads as well marked whole (~350,000 steps, 2.3 ms).
 WORD_DIFF_MAX_CELLS = 1_000_000
-# Steps for all the word marks of one diff (~0.3 s at most); past it the
-# remaining changed lines are marked whole.
+# Steps for all the word marks of one diff; past it the remaining changed
+# lines are marked whole. 400 pairs of 1,000-token lines where every space
+# matches (29 of them compared, the rest marked whole) took 0.7 s.
 WORD_DIFF_MAX_WORK = 10_000_000
 # What one diff shows at most: changed lines, and bytes of table rows. Past
 # either, the page says the comparison is too large to show in full, shows
