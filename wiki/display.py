@@ -41,6 +41,11 @@ its ``KEY_PREFIX``; "never stale" means the key changes with what it holds):
 ``wiki:pdf:<PDF_VERSION>:<revision id>:<sha256 of document, stylesheet, base URL>`` (``wiki.pdf``)
     The PDF of one document. ``PDF_CACHE_SECONDS``. Never stale;
     ``PDF_VERSION`` is bumped when the template or the way a PDF is made changes.
+``wiki:diff:<DIFF_VERSION>:<from revision id>:<to revision id>`` (``wiki.views.history``)
+    What the diff page shows of two revisions (``RevisionChanges``: the
+    bounded text diff and the metadata changes). ``DIFF_CACHE_SECONDS`` (a
+    week). Never stale: revisions never change; ``DIFF_VERSION`` is bumped
+    when the diff's output changes.
 ``wiki:views:pending``, ``wiki:views:batch:<uuid>`` (``wiki.page_views``, Redis only)
     Redis hashes of page views not yet in ``PageViewDay``, written with the
     Redis client under the cache's key prefix (``cache.make_key``). No expiry:
