@@ -250,7 +250,7 @@ WIKI_JOB_SLOT_DIR = os.environ.get("WIKI_JOB_SLOT_DIR", "") or str(BASE_DIR / "v
 WIKI_JOB_SLOT_WAIT = env_int("WIKI_JOB_SLOT_WAIT", 2)
 # Seconds one markdown conversion may take; past it, the text is refused (at
 # preview and save) or shown as "cannot be shown" (to readers).
-WIKI_RENDER_TIME_LIMIT = env_int("WIKI_RENDER_TIME_LIMIT", 5)
+WIKI_RENDER_TIME_LIMIT = env_int("WIKI_RENDER_TIME_LIMIT", 10)
 
 LOGGING = {
     "version": 1,
