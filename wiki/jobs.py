@@ -12,14 +12,16 @@ How (measured on the project's 2-core machine; ``make bench-hostile``
 prints the round trip):
 
 - A multiprocessing "forkserver": the first job of a web worker starts one
-  server process, which runs ``django.setup()`` and imports markdown, nh3
-  and WeasyPrint once (``_prepare_server``; it knows it is the server by an
-  environment variable set only while it starts). Each job is a fresh
-  process forked from that server: it starts warm (no 0.85 s WeasyPrint
-  import, no Django set-up) and ~10 ms later it is running. A plain
-  ``fork`` of the web worker would be as quick but copies a process that
-  may hold threads (gthread workers) and database connections; a ``spawn``
-  would pay ~1.5 s of imports on every job.
+  server process, which runs ``django.setup()``, imports markdown, nh3 and
+  WeasyPrint and loads the fonts once (``_prepare_server``; it knows it is
+  the server by an environment variable set only while it starts). Each job
+  is a fresh process forked from that server, so it starts warm: a round
+  trip (fork, pickling 10 KB in and out, exit) measured ~20 ms on the idle
+  machine and 40-130 ms with the other cores busy, against ~1.5 s of
+  imports and font loading for a ``spawn``ed process. A plain ``fork`` of
+  the web worker would be as quick but copies a process that may hold
+  threads (gthread workers) and open database connections, and would have
+  to import WeasyPrint into the web worker first.
 - Inputs and results are plain data (the body text and the ``Rendered``
   fields; the finished HTML document and the PDF bytes) through a pipe. The
   job never touches the database or the cache: its parent does both.
@@ -35,22 +37,26 @@ prints the round trip):
   file in ``settings.WIKI_JOB_SLOT_DIR`` locked with ``fcntl.flock``, which
   the kernel releases when its holder exits, however it dies. A job that finds
   no free slot within its wait raises ``JobsBusy`` (the PDF view answers 503
-  with ``Retry-After``).
+  with ``Retry-After``). A reader's page view takes no slot
+  (``wiki.render_cache``), so it never waits behind PDFs and previews; each
+  web worker thread runs at most one job at a time, which bounds those too.
+- A job also sets its own alarm for just past its deadline, so it ends even
+  if its web worker was killed before it could kill the job.
 
 A small body is converted in the web worker itself, not here: below
-``settings.WIKI_INLINE_RENDER_BYTES`` (16 KB) the limits of
-``wiki.rendering.check_markup`` bound the conversion to well under a second
-(the worst mix of markup that passes them in 16 KB took ~0.2 s, see
-``bench/hostile_bench.py``), while a job's round trip (~10-20 ms) would add
-a third to the typical 10 KB page's ~25 ms conversion. Every PDF goes through
-a job.
+``wiki.render_cache.INLINE_RENDER_BYTES`` (16 KB) the limits of
+``wiki.rendering.check_markup`` bound the conversion (the worst mix of markup
+that passes them in 16 KB took ~0.6 s on the busy machine, and a body at any
+one limit 0.15-0.5 s; ``bench/hostile_bench.py`` prints both), while a job's
+round trip would about double the ~25 ms of a typical 10 KB page, and make
+the test suite, which saves thousands of small pages, much slower. Every
+PDF goes through a job.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
-import logging
 import multiprocessing
 import multiprocessing.forkserver
 import os
@@ -61,8 +67,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from django.conf import settings
-
-logger = logging.getLogger(__name__)
 
 # How much a job gives way to readers' requests (added to its niceness).
 JOB_NICENESS = 10
