@@ -167,9 +167,7 @@ def test_pdf_past_its_deadline_kills_its_job_and_answers_503(
 def test_pdf_with_every_slot_taken_answers_503_with_retry_after(client, make_page, settings, slots):
     make_page("Interleukin-2", "A short page.")
     settings.WIKI_JOB_SLOT_WAIT = 0
-    handles = [open(path, "a") for path in slots]  # noqa: SIM115
-    for handle in handles:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    handles = held(slots)
     try:
         busy = client.get("/wiki/Interleukin-2/pdf/")
     finally:
@@ -293,3 +291,45 @@ def test_import_renders_before_its_transaction_opens():
 
     assert seen == [True]
     assert Page.objects.get(title="Interleukin-2").body == LONG_BODY
+
+
+def held(paths):
+    """Lock every slot file, as running jobs would."""
+    handles = [open(path, "a") for path in paths]  # noqa: SIM115
+    for handle in handles:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return handles
+
+
+@pytest.mark.django_db
+def test_save_with_every_slot_taken_is_refused_and_keeps_nothing(moderator_client, settings, slots):
+    settings.WIKI_RENDER_TIME_LIMIT = 0.2
+    handles = held(slots)
+    try:
+        response = moderator_client.post("/wiki/Busy/edit/", edit_data(LONG_BODY))
+    finally:
+        for handle in handles:
+            handle.close()
+
+    assert response.status_code == 400
+    assert "too busy" in response.content.decode()
+    assert LONG_BODY[:40] in response.content.decode()  # the text stays in the form
+    assert not Page.objects.filter(title="Busy").exists()
+
+
+@pytest.mark.django_db
+def test_reader_page_view_does_not_wait_for_a_slot(client, make_page, settings, slots):
+    make_page("Interleukin-2", LONG_BODY)
+    cache.clear()
+    settings.WIKI_RENDER_TIME_LIMIT = 30
+    handles = held(slots)
+    try:
+        started = time.monotonic()
+        response = client.get("/wiki/Interleukin-2/")
+    finally:
+        for handle in handles:
+            handle.close()
+
+    assert time.monotonic() - started < 5
+    assert response.status_code == 200
+    assert '<h2 id="part-1">Part 1</h2>' in response.content.decode()
