@@ -87,9 +87,11 @@ def save_page(
     the merge instead (``merged=True``). ``date`` backdates the revision
     (import). Raises ``ValidationError`` for an invalid title or cross-link,
     and for a redirect to the page itself or one that would close a loop of
-    redirects (nothing is written). Side effects: the link table, the search
-    index, the pages whose links to this title change state, and the render
-    cache.
+    redirects (nothing is written), and ``MarkupTooComplex`` (code ``busy``)
+    when no job slot frees up to render the body. The body is rendered before
+    the transaction opens, never inside it. Side effects: the link table, the
+    search index, the pages whose links to this title change state, and the
+    render cache.
     """
     title = validate_title(title)
     metadata = {name: value for name, value in (metadata or {}).items() if name in METADATA_FIELDS}
