@@ -238,6 +238,19 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = WIKI_MAX_BODY_BYTES * 2 + 64 * 1024
 # Seconds WeasyPrint may take to make one PDF before the reader gets a 503
 # (below gunicorn's 30 s worker timeout).
 WIKI_PDF_TIME_LIMIT = env_int("WIKI_PDF_TIME_LIMIT", 20)
+# Markdown conversions and PDFs run as jobs, each in a process of its own that
+# is killed at its deadline (wiki.jobs). How many jobs may run at once on this
+# machine, all app processes together: one fewer than the CPU count, so that
+# one core always serves readers.
+WIKI_JOB_SLOTS = env_int("WIKI_JOB_SLOTS", max(1, (os.cpu_count() or 2) - 1))
+# The slot files (one lock file a slot): the same directory for every app
+# process on the machine.
+WIKI_JOB_SLOT_DIR = os.environ.get("WIKI_JOB_SLOT_DIR", "") or str(BASE_DIR / "var" / "job-slots")
+# Seconds a PDF waits for a free slot before the reader gets a 503.
+WIKI_JOB_SLOT_WAIT = env_int("WIKI_JOB_SLOT_WAIT", 2)
+# Seconds one markdown conversion may take; past it, the text is refused (at
+# preview and save) or shown as "cannot be shown" (to readers).
+WIKI_RENDER_TIME_LIMIT = env_int("WIKI_RENDER_TIME_LIMIT", 10)
 
 LOGGING = {
     "version": 1,

@@ -11,6 +11,10 @@ its ``KEY_PREFIX``; "never stale" means the key changes with what it holds):
     Stage 1 of a body: sanitized HTML, link targets, link titles.
     ``RENDER_CACHE_SECONDS`` (a week). Never stale; ``RENDER_VERSION`` is
     bumped when the pipeline's output changes.
+``wiki:render-too-slow:<RENDER_VERSION>:<sha256 of body>`` (``wiki.render_cache``)
+    A body whose conversion passed ``WIKI_RENDER_TIME_LIMIT``: refused, and
+    shown as "cannot be shown", without converting it again.
+    ``RENDER_TOO_SLOW_SECONDS`` (an hour). Expires; never invalidated.
 ``wiki:plaintext:<RENDER_VERSION>:<sha256 of body>`` (``wiki.plaintext``)
     A body's words and first paragraph (search, descriptions, year lists).
     ``PLAINTEXT_CACHE_SECONDS`` (a week). Never stale, as ``wiki:render``.
@@ -83,8 +87,9 @@ DISPLAY_CACHE_SECONDS = LONG_CACHE_SECONDS
 
 UNRENDERABLE_HTML = format_html(
     "<p><strong>{}</strong></p>",
-    "This text cannot be shown: its lists or quotes nest too deeply. "
-    "A moderator needs to simplify it.",
+    "This text cannot be shown: its markup is beyond what the wiki can turn into a page "
+    "(lists nested too deeply, too many brackets, headings or footnotes, or too slow to "
+    "convert). A moderator needs to simplify it.",
 )
 
 
@@ -120,9 +125,10 @@ def existing_keys(keys: Iterable[str]) -> set[str]:
 
 def _render_for_reader(body: str) -> Rendered | None:
     """Stage 1 for showing a body: None when it cannot be rendered (a body
-    stored before the limits, or imported), which the reader is told of."""
+    stored before the limits, or imported, or one whose conversion passed its
+    deadline), which the reader is told of."""
     try:
-        return cached_render(body)
+        return cached_render(body, for_reader=True)
     except MarkupTooComplex:
         return None
 

@@ -26,6 +26,7 @@ from wiki.content import METADATA_FIELDS, CrossLinkContent, PageContent
 from wiki.diff import merge_texts
 from wiki.display import cached_render
 from wiki.models import CrossLink, Link, Page, RevisionInfo, Vote
+from wiki.render_cache import prepared_renders
 from wiki.rendering import MarkupTooComplex, parse_redirect
 from wiki.revisions import revision_content, revision_contents
 from wiki.titles import MAX_TITLE_LENGTH, title_key, validate_title
@@ -86,9 +87,11 @@ def save_page(
     the merge instead (``merged=True``). ``date`` backdates the revision
     (import). Raises ``ValidationError`` for an invalid title or cross-link,
     and for a redirect to the page itself or one that would close a loop of
-    redirects (nothing is written). Side effects: the link table, the search
-    index, the pages whose links to this title change state, and the render
-    cache.
+    redirects (nothing is written), and ``MarkupTooComplex`` (code ``busy``)
+    when no job slot frees up to render the body. The body is rendered before
+    the transaction opens, never inside it. Side effects: the link table, the
+    search index, the pages whose links to this title change state, and the
+    render cache.
     """
     title = validate_title(title)
     metadata = {name: value for name, value in (metadata or {}).items() if name in METADATA_FIELDS}
@@ -132,7 +135,9 @@ def _save(
     summary: str,
     date: datetime.datetime | None,
 ) -> SaveResult:
-    with transaction.atomic():
+    # Rendered before the transaction: a slow conversion must never hold the
+    # database's write lock (on SQLite it held up every other writer).
+    with prepared_renders(render_before_writing(body)), transaction.atomic():
         page = Page.objects.select_for_update().filter(key=title_key(title)).first()
         created = page is None
         if created:
@@ -156,6 +161,22 @@ def _save(
         if created:
             bump_link_versions([page.key])
     return SaveResult(page=page, revision=revision, created=created, changed=True)
+
+
+def render_before_writing(body: str) -> dict:
+    """Render ``body`` through the cache (which is warm afterwards) and
+    return ``{body: render}`` for ``prepared_renders``, so that nothing
+    inside the transaction that follows runs the converter. A body beyond
+    the renderer's limits is returned with its ``MarkupTooComplex`` (such a
+    body is stored, and links to nothing); a render refused for a passing
+    reason (no free job slot) is raised, so that nothing is saved with a
+    link table that would be wrong."""
+    try:
+        return {body: cached_render(body)}
+    except MarkupTooComplex as error:
+        if error.code == "busy":
+            raise
+        return {body: error}
 
 
 def _merge_value(base, theirs, yours):
