@@ -302,7 +302,9 @@ def held(paths):
 
 
 @pytest.mark.django_db
-def test_save_with_every_slot_taken_is_refused_and_keeps_nothing(moderator_client, settings, slots):
+def test_save_with_every_slot_taken_answers_503_and_keeps_nothing(
+    moderator_client, settings, slots
+):
     settings.WIKI_RENDER_TIME_LIMIT = 0.2
     handles = held(slots)
     try:
@@ -311,7 +313,8 @@ def test_save_with_every_slot_taken_is_refused_and_keeps_nothing(moderator_clien
         for handle in handles:
             handle.close()
 
-    assert response.status_code == 400
+    assert response.status_code == 503
+    assert response["Retry-After"] == "10"
     assert "too busy" in response.content.decode()
     assert LONG_BODY[:40] in response.content.decode()  # the text stays in the form
     assert not Page.objects.filter(title="Busy").exists()

@@ -3,7 +3,7 @@
 import dataclasses
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -21,6 +21,8 @@ from wiki.views.lookup import canonical_redirect, page_for_slug, page_or_none, r
 CROSSLINK_PREFIX = "crosslinks"
 # base_revision of a form that creates a page: any existing page conflicts.
 NEW_PAGE_BASE = 0
+# Seconds a moderator is asked to wait when every job slot was busy.
+BUSY_RETRY_AFTER_SECONDS = 10
 
 
 def _edit_form_initial(page: Page | None) -> tuple[EditForm, object]:
@@ -69,7 +71,7 @@ def _edit_post(request, title: str, page: Page | None):
     form = EditForm(request.POST)
     formset = CrossLinkFormSet(request.POST, prefix=CROSSLINK_PREFIX)
     if not (form.is_valid() and formset.is_valid()):
-        return _render_edit(request, title, page, form, formset, status=400)
+        return _refused_edit(request, title, page, form, formset)
     if "preview" in request.POST:
         preview = render_body(form.cleaned_data["body"])
         return _render_edit(request, title, page, form, formset, preview=preview)
@@ -77,6 +79,18 @@ def _edit_post(request, title: str, page: Page | None):
         changes = diff_texts(page.body if page else "", form.cleaned_data["body"])
         return _render_edit(request, title, page, form, formset, changes=changes)
     return _save_edit(request, title, page, form, formset)
+
+
+def _refused_edit(request, title, page, form, formset):
+    """The form again with its errors, the moderator's text kept: 400, or
+    503 with ``Retry-After`` when the only trouble is that every job slot
+    was busy (the same text may well go through in a moment)."""
+    busy = form.has_error("body", code="busy") or form.has_error(NON_FIELD_ERRORS, code="busy")
+    if not busy:
+        return _render_edit(request, title, page, form, formset, status=400)
+    response = _render_edit(request, title, page, form, formset, status=503)
+    response["Retry-After"] = str(BUSY_RETRY_AFTER_SECONDS)
+    return response
 
 
 MERGED_NOTE = (
@@ -105,7 +119,7 @@ def _save_edit(request, title, page, form, formset):
         return _conflict(request, title, conflict.page, form, formset)
     except ValidationError as error:
         form.add_error(None, error)
-        return _render_edit(request, title, page, form, formset, status=400)
+        return _refused_edit(request, title, page, form, formset)
     if result.merged:
         note = MERGED_NOTE
     elif result.changed:
