@@ -214,12 +214,12 @@ CONTENT_SECURITY_POLICY = {
 # locked for 15 minutes from that address only, so an attacker cannot lock its
 # owner out from elsewhere, and a shared hospital address does not lock out
 # everyone behind it. Axes is given a keyed digest of the address (never the
-# address itself) and keeps its counts in Redis when there is one, else in the
+# address itself, and no user agent) and keeps its counts in Redis when there is one, else in the
 # database (shared by every worker). `manage.py unlockuser NAME` lifts a lock.
 AXES_HANDLER = (
     "wiki.logins.LoginAttemptsCacheHandler"
     if REDIS_URL
-    else "axes.handlers.database.AxesDatabaseHandler"
+    else "wiki.logins.LoginAttemptsDatabaseHandler"
 )
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 0.25

@@ -11,7 +11,7 @@ from tests.conftest import PASSWORD
 
 ATTACKER = "81.2.69.160"
 OWNER = "203.0.113.7"
-DATABASE_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+DATABASE_HANDLER = "wiki.logins.LoginAttemptsDatabaseHandler"
 CACHE_HANDLER = "wiki.logins.LoginAttemptsCacheHandler"
 # The unlock must work wherever django-axes keeps its counts: the database
 # (no Redis) or Redis.
@@ -106,6 +106,16 @@ def test_failed_logins_store_no_address(handler, moderator):
         stored = set(AccessAttempt.objects.values_list("ip_address", flat=True))
         assert len(stored) == 3
         assert all(address.startswith("2001:db8:") for address in stored)
+
+
+def test_failed_logins_store_no_user_agent(handler, moderator):
+    browser = "Mozilla/5.0 (X11; Linux x86_64) KcrTestBrowser/1.0"
+    _guess("moderator", ATTACKER, times=2, HTTP_USER_AGENT=browser, HTTP_ACCEPT="text/x-kcr-test")
+    _log_in("moderator", PASSWORD, OWNER, HTTP_USER_AGENT=browser)
+    dump = io.StringIO()
+    call_command("dumpdata", stdout=dump)
+    assert "KcrTestBrowser" not in dump.getvalue()
+    assert "text/x-kcr-test" not in dump.getvalue()
 
 
 @pytest.mark.parametrize("command", ["unlockuser", "axes_reset_username"])

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ipaddress
 
 from axes.handlers.cache import AxesCacheHandler
+from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_cache_timeout, get_client_cache_keys, get_client_username
 from django.utils.crypto import salted_hmac
 
@@ -65,6 +66,31 @@ def _username_index_key(username: str) -> str:
     # The username goes through an HMAC too: a cache key is no place for it.
     digest = salted_hmac(LOGIN_ADDRESS_SALT, username, algorithm="sha256").hexdigest()
     return f"axes-username-{digest}"
+
+
+def _forget_browser(request) -> None:
+    """Axes copies the browser's User-Agent and Accept headers into every
+    AccessAttempt row; we keep neither (lockout does not use them)."""
+    if request is not None:
+        request.axes_user_agent = ""
+        request.axes_http_accept = ""
+
+
+class LoginAttemptsDatabaseHandler(AxesDatabaseHandler):
+    """django-axes' database handler (used without Redis), storing no user
+    agent and no Accept header beside the address digest."""
+
+    def user_login_failed(self, sender, credentials: dict, request=None, **kwargs):
+        _forget_browser(request)
+        super().user_login_failed(sender, credentials, request=request, **kwargs)
+
+    def user_logged_in(self, sender, request, user, **kwargs):
+        _forget_browser(request)
+        super().user_logged_in(sender, request, user, **kwargs)
+
+    def user_logged_out(self, sender, request, user, **kwargs):
+        _forget_browser(request)
+        super().user_logged_out(sender, request, user, **kwargs)
 
 
 class LoginAttemptsCacheHandler(AxesCacheHandler):
