@@ -85,6 +85,8 @@ def _plain_http(settings):
     # The test client speaks plain HTTP; without DJANGO_DEBUG the settings
     # would answer every request with a redirect to https.
     settings.SECURE_SSL_REDIRECT = False
+    # The site as the test client reaches it (absolute URLs, vote origins).
+    settings.SITE_URL = "http://testserver"
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from wiki.feedback import (
 )
 from wiki.models import Page, PageFeedback, SiteSettings
 from wiki.services import delete_page, recover_page
+from wiki.site import absolute_url
 
 
 @admin.register(Page)
@@ -325,7 +326,7 @@ class PageFeedbackAdmin(admin.ModelAdmin):
             writer.writerow(
                 [
                     _csv_cell(page.title),
-                    request.build_absolute_uri(page.get_absolute_url()),
+                    absolute_url(page.get_absolute_url()),
                     page.yes_votes,
                     page.no_votes,
                     page.total_votes,

@@ -1,5 +1,6 @@
 """Function views: parse the request, load, call a queryset or service, render."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -70,12 +71,13 @@ def _validators(request, shown: Page, redirected_from, redirect_target_exists):
     The ETag covers everything the page shows that can change: the current
     revisions (body, metadata, cross-links, titles), ``link_version`` (which
     links are missing), the vote counts, whether a redirect's target exists,
-    the disclaimer, the URL (the login link holds it) and the code."""
+    the disclaimer, the site's address (the canonical link holds it; never
+    the Host header, so made-up Hosts share one cache entry), the URL (the
+    login link holds it) and the code."""
     if request.user.is_authenticated or len(messages.get_messages(request)):
         return None
     content = make_etag(
-        request.scheme,
-        request.get_host(),
+        settings.SITE_URL,
         *(
             (page.pk, page.title, page.current_revision_id, page.link_version, page.updated_at)
             for page in (shown, redirected_from)
