@@ -17,7 +17,7 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, urlencode
 from django.views.decorators.http import require_GET, require_safe
 
-from wiki.caching import make_etag, mark_public, state_last_modified
+from wiki.caching import make_etag, mark_canonical_redirect, mark_public, state_last_modified
 from wiki.context_processors import request_disclaimer
 from wiki.display import page_display
 from wiki.feedback import vote_counts
@@ -202,11 +202,14 @@ def page_detail(request, slug):
 @require_safe
 def page_without_slash(request, slug):
     """``/wiki/Title`` (no trailing slash): one permanent redirect to the
-    canonical URL (query string kept), or the missing-page answer."""
+    canonical URL (query string kept, kept by browsers for minutes), or the
+    missing-page answer."""
     url = page_for_slug(slug).get_absolute_url()
     if request.GET:
         url += "?" + urlencode(request.GET, doseq=True)
-    return HttpResponsePermanentRedirect(url)
+    response = HttpResponsePermanentRedirect(url)
+    mark_canonical_redirect(response)
+    return response
 
 
 @require_safe
