@@ -36,7 +36,7 @@ from wiki.titles import page_url, title_key, validate_title
 
 # Bump when the pipeline's output, or the shape of ``Rendered``, changes, so
 # that HTML cached by an earlier version is made again.
-RENDER_VERSION = 2
+RENDER_VERSION = 3
 
 # The tags the sanitizer keeps: those that start a new line of text (where
 # wiki.plaintext breaks its lines), and those that flow within one.
