@@ -89,6 +89,13 @@ bench-pdf: install check-pango
 bench-search: install
 	DJANGO_SECRET_KEY="bench-only-not-secret" DJANGO_HTTPS=0 $(BIN)/python bench/search_bench.py
 
+# Hostile input (huge tables, quadratic markup) against `make serve`'s set-up
+# (sync workers, then gthread), timing each request and an ordinary reader
+# under load, on a temporary SQLite database.
+.PHONY: bench-hostile
+bench-hostile: install check-pango
+	$(BIN)/python bench/hostile_bench.py
+
 # The benchmark suite: imports a generated corpus (PAGES, default 1000) into a
 # database of its own, serves it with gunicorn and prints the figures. Uses
 # DATABASE_URL / REDIS_URL when set. Needs Debian's wrk.

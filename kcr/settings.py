@@ -263,25 +263,25 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for
-# one username, that username is locked for 15 minutes. Attempts are counted in
-# Redis when there is one, else in the database (shared by every worker). No
-# address is kept: the client address callable returns None, and lockout is by
-# username, so a hospital or a proxy sharing one address never locks out
-# everyone behind it (hence axes.W006 is silenced below).
+# Login throttling (django-axes, see wiki/logins.py): after AXES_FAILURE_LIMIT
+# wrong passwords for one username from one client address, that username is
+# locked for 15 minutes from that address only, so an attacker cannot lock its
+# owner out from elsewhere, and a shared hospital address does not lock out
+# everyone behind it. Axes is given a keyed digest of the address (never the
+# address itself) and keeps its counts in Redis when there is one, else in the
+# database (shared by every worker). `manage.py unlockuser NAME` lifts a lock.
 AXES_HANDLER = (
-    "axes.handlers.cache.AxesCacheHandler"
+    "wiki.logins.LoginAttemptsCacheHandler"
     if REDIS_URL
     else "axes.handlers.database.AxesDatabaseHandler"
 )
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 0.25
-AXES_LOCKOUT_PARAMETERS = ["username"]
-AXES_CLIENT_IP_CALLABLE = "wiki.security.no_client_address"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "wiki.logins.client_address_digest"
 AXES_DISABLE_ACCESS_LOG = True
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_VERBOSE = False
 
 # The largest markdown body a moderator may save (bytes, UTF-8).
@@ -292,6 +292,19 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = WIKI_MAX_BODY_BYTES * 2 + 64 * 1024
 # Seconds WeasyPrint may take to make one PDF before the reader gets a 503
 # (below gunicorn's 30 s worker timeout).
 WIKI_PDF_TIME_LIMIT = env_int("WIKI_PDF_TIME_LIMIT", 20)
+# Markdown conversions and PDFs run as jobs, each in a process of its own that
+# is killed at its deadline (wiki.jobs). How many jobs may run at once on this
+# machine, all app processes together: one fewer than the CPU count, so that
+# one core always serves readers.
+WIKI_JOB_SLOTS = env_int("WIKI_JOB_SLOTS", max(1, (os.cpu_count() or 2) - 1))
+# The slot files (one lock file a slot): the same directory for every app
+# process on the machine.
+WIKI_JOB_SLOT_DIR = os.environ.get("WIKI_JOB_SLOT_DIR", "") or str(BASE_DIR / "var" / "job-slots")
+# Seconds a PDF waits for a free slot before the reader gets a 503.
+WIKI_JOB_SLOT_WAIT = env_int("WIKI_JOB_SLOT_WAIT", 2)
+# Seconds one markdown conversion may take; past it, the text is refused (at
+# preview and save) or shown as "cannot be shown" (to readers).
+WIKI_RENDER_TIME_LIMIT = env_int("WIKI_RENDER_TIME_LIMIT", 10)
 
 LOGGING = {
     "version": 1,

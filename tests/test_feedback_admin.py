@@ -7,9 +7,12 @@ import io
 import pytest
 from django.utils import timezone
 
+from tests.clients import browser_client
+from tests.conftest import PASSWORD
 from wiki.models import Page, Vote
 from wiki.page_views import write_view_counts
 from wiki.services import record_vote
+from wiki.views.feedback import NEW_READERS_PER_NETWORK
 
 LIST_URL = "/admin/wiki/pagefeedback/"
 
@@ -248,3 +251,25 @@ def test_feedback_review_is_read_only(admin_client, feedback):
 
 def test_feedback_detail_of_missing_page_is_404(admin_client, db):
     assert admin_client.get(f"{LIST_URL}999999/change/").status_code == 404
+
+
+def test_a_script_from_one_address_adds_at_most_ten_votes_to_the_admin_numbers(
+    admin_client, feedback
+):
+    script = browser_client(REMOTE_ADDR="81.2.69.160")
+    for _ in range(200):
+        script.cookies.clear()
+        script.post("/wiki/Interleukin-2/vote/", {"useful": "no"})
+    row = _rows(admin_client.get(LIST_URL))["Interleukin-2"]
+    assert (row.yes_votes, row.no_votes) == (3, 1 + NEW_READERS_PER_NETWORK)
+    assert row.total_votes == Vote.objects.filter(page=feedback["il2"]).count()
+
+
+def test_vote_then_log_in_counts_once_in_the_admin_numbers(admin_client, feedback, make_user):
+    make_user("patient")
+    reader = browser_client()
+    reader.post("/wiki/IL-21/vote/", {"useful": "yes"})
+    reader.post("/accounts/login/", {"username": "patient", "password": PASSWORD})
+    reader.post("/wiki/IL-21/vote/", {"useful": "yes"})
+    row = _rows(admin_client.get(LIST_URL))["IL-21"]
+    assert (row.yes_votes, row.no_votes, row.total_votes) == (2, 5, 7)

@@ -258,3 +258,28 @@ def test_old_revision_shows_its_own_crosslinks(client, make_page):
     html = client.get(f"/wiki/Interleukin-2/revisions/{old_id}/").content.decode()
     assert 'href="/wiki/Old_Link/"' in html
     assert "New Link" not in html
+
+
+def test_contributions_of_a_user_without_edits_is_the_same_404_as_no_such_user(client, make_user):
+    make_user("quiet")
+    without_edits = client.get("/contributions/quiet/")
+    no_such_user = client.get("/contributions/nobody/")
+    assert without_edits.status_code == no_such_user.status_code == 404
+    # Alike but for the address itself (the log-in link comes back to it).
+    assert without_edits.content.replace(b"quiet", b"NAME") == no_such_user.content.replace(
+        b"nobody", b"NAME"
+    )
+
+
+def test_contributions_of_a_user_with_edits_are_listed(client, make_user):
+    writer = make_user("writer", moderator=True)
+    save_page("Alpha", "one", user=writer, summary="by writer")
+    response = client.get("/contributions/writer/")
+    assert response.status_code == 200
+    assert "by writer" in response.content.decode()
+
+
+def test_a_user_sees_their_own_contributions_page_before_any_edit(client, make_user):
+    client.force_login(make_user("newcomer", moderator=True))
+    assert client.get("/contributions/newcomer/").status_code == 200
+    assert client.get("/contributions/reader/").status_code == 404

@@ -229,7 +229,7 @@ def test_no_ip_address_is_kept_in_redis(make_page, country_database):
     client = page_views._redis()
     needle = CLIENT_ADDRESS.encode()
     keys = list(client.scan_iter())
-    assert any(b"vote-rate" in key for key in keys)  # the rate limits were counted here
+    assert keys  # the page view was counted here (vote limits are in the database)
     for key in keys:
         assert needle not in key
         kind = client.type(key)

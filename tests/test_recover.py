@@ -65,7 +65,8 @@ def test_recover_onto_a_reused_title_is_refused_not_500(admin_client, make_page)
     admin_client.post(f"/admin/wiki/page/{page.pk}/delete/", {"post": "yes"})
     make_page("Interleukin-2", "A new page with the old title.")
     response = admin_client.post(_recover_url(page.pk), {})
-    assert response.status_code == 302
+    assert response.status_code == 409
+    assert "Another page is called Interleukin-2 now" in response.content.decode()
     assert not Page.objects.filter(pk=page.pk).exists()
     assert Page.objects.get(title="Interleukin-2").body == "A new page with the old title."
 
@@ -89,3 +90,56 @@ def test_admin_change_form_saves_no_stray_revision(admin_client, make_page):
     assert Revision.objects.count() == before
     page.refresh_from_db()
     assert page.body == "First."
+
+
+def test_recover_form_offers_the_old_title_when_it_is_free(admin_client, make_page):
+    page = make_page("Interleukin-2", "First.")
+    admin_client.post(f"/admin/wiki/page/{page.pk}/delete/", {"post": "yes"})
+    html = admin_client.get(_recover_url(page.pk)).content.decode()
+    assert 'name="new_title" value="Interleukin-2"' in html
+
+
+def test_recover_form_suggests_a_new_title_when_the_old_one_is_taken(admin_client, make_page):
+    page = make_page("Interleukin-2", "First.")
+    admin_client.post(f"/admin/wiki/page/{page.pk}/delete/", {"post": "yes"})
+    make_page("Interleukin-2", "A new page with the old title.")
+    make_page("Interleukin-2 (recovered)", "Taken too.")
+    html = admin_client.get(_recover_url(page.pk)).content.decode()
+    assert 'name="new_title" value="Interleukin-2 (recovered 2)"' in html
+
+
+def test_recover_under_a_new_title_when_the_old_one_is_taken(admin_client, client, make_page):
+    page = make_page("Interleukin-2", "First.", summary="the first edit")
+    save_page("Interleukin-2", "Second.", summary="the second edit")
+    admin_client.post(f"/admin/wiki/page/{page.pk}/delete/", {"post": "yes"})
+    make_page("Interleukin-2", "A new page with the old title.")
+    response = admin_client.post(_recover_url(page.pk), {"new_title": "Interleukin-2 (recovered)"})
+    assert response.status_code == 302
+    recovered = Page.objects.get(pk=page.pk)
+    assert (recovered.title, recovered.body) == ("Interleukin-2 (recovered)", "Second.")
+    assert Page.objects.get(key="interleukin-2").body == "A new page with the old title."
+    html = client.get("/wiki/Interleukin-2_(recovered)/history/").content.decode()
+    assert "the first edit" in html and "the second edit" in html
+    assert "Recovered after deletion as" in html
+
+
+def test_recover_under_a_title_that_is_taken_too_is_a_clear_error(admin_client, make_page):
+    page = make_page("Interleukin-2", "First.")
+    admin_client.post(f"/admin/wiki/page/{page.pk}/delete/", {"post": "yes"})
+    make_page("Interleukin-2", "A new page with the old title.")
+    make_page("Proleukin", "Another page.")
+    response = admin_client.post(_recover_url(page.pk), {"new_title": "proleukin"})
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Another page is called proleukin now" in html
+    assert 'name="new_title" value="proleukin"' in html
+    assert not Page.objects.filter(pk=page.pk).exists()
+    assert Page.objects.get(key="proleukin").body == "Another page."
+
+
+def test_recover_under_an_invalid_title_is_a_form_error(admin_client, make_page):
+    page = make_page("Interleukin-2", "First.")
+    admin_client.post(f"/admin/wiki/page/{page.pk}/delete/", {"post": "yes"})
+    response = admin_client.post(_recover_url(page.pk), {"new_title": "a|b"})
+    assert response.status_code == 400
+    assert not Page.objects.filter(pk=page.pk).exists()

@@ -1,4 +1,5 @@
-"""Security headers, login throttling and what the server logs."""
+"""Security headers and cookies, and what the server logs (logging in:
+tests/test_login.py)."""
 
 import os
 import re
@@ -49,42 +50,6 @@ def test_security_headers(page_response):
 def test_session_cookie_is_http_only(client, moderator):
     client.post("/accounts/login/", {"username": "moderator", "password": PASSWORD})
     assert client.cookies["sessionid"]["httponly"]
-
-
-def test_login_succeeds_with_the_right_password(client, moderator):
-    response = client.post("/accounts/login/", {"username": "moderator", "password": PASSWORD})
-    assert response.status_code == 302
-    assert "_auth_user_id" in client.session
-
-
-def test_password_guessing_is_locked_out(client, moderator):
-    for _ in range(5):
-        response = client.post("/accounts/login/", {"username": "moderator", "password": "wrong"})
-    assert response.status_code == 429
-    assert "Too many attempts" in response.content.decode()
-    # Even the right password is refused while the lock lasts.
-    response = client.post("/accounts/login/", {"username": "moderator", "password": PASSWORD})
-    assert response.status_code == 429
-    assert "_auth_user_id" not in client.session
-
-
-def test_a_few_wrong_passwords_do_not_lock_out(client, moderator):
-    for _ in range(3):
-        client.post("/accounts/login/", {"username": "moderator", "password": "wrong"})
-    response = client.post("/accounts/login/", {"username": "moderator", "password": PASSWORD})
-    assert response.status_code == 302
-
-
-def test_failed_logins_keep_no_address(client, moderator):
-    from axes.models import AccessAttempt
-
-    for _ in range(2):
-        client.post(
-            "/accounts/login/",
-            {"username": "moderator", "password": "wrong"},
-            REMOTE_ADDR="81.2.69.160",
-        )
-    assert not AccessAttempt.objects.exclude(ip_address=None).exists()
 
 
 # What `make serve` runs: the access log keeps no reader's address, user agent,

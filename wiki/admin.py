@@ -20,8 +20,9 @@ from wiki.feedback import (
     page_statistics,
     recent_views_start,
 )
+from wiki.forms import RecoverForm
 from wiki.models import Page, PageFeedback, SiteSettings
-from wiki.services import delete_page, recover_page
+from wiki.services import delete_page, recover_page, recovery_title
 from wiki.site import absolute_url
 
 
@@ -75,29 +76,47 @@ class PageAdmin(VersionAdmin):
 
     def recover_view(self, request, version_id, extra_context=None):
         """Recover a deleted page through the wiki's own service (GET asks,
-        POST recovers). Replaces django-reversion's view, which reverts raw
-        rows: that would skip the page's key, timestamps and link table."""
+        offering its old title or, when that is taken, "Title (recovered)";
+        POST recovers under the title given). Replaces django-reversion's
+        view, which reverts raw rows: that would skip the page's key,
+        timestamps and link table. A title taken meanwhile is a 409 with the
+        form again."""
         if not self.has_add_permission(request):
             raise PermissionDenied
         version = get_object_or_404(
             Version, pk=version_id, content_type=ContentType.objects.get_for_model(Page)
         )
+        page_id = int(version.object_id)
+        data = request.POST if request.method == "POST" else None
+        form = RecoverForm(data, initial={"new_title": recovery_title(page_id)})
+        status = 200
         if request.method == "POST":
-            try:
-                page = recover_page(int(version.object_id), user=request.user)
-            except ValidationError as error:
-                self.message_user(request, " ".join(error.messages), messages.ERROR)
-                return redirect("admin:wiki_page_changelist")
-            self.message_user(request, f"“{page.title}” is back, with its whole history.")
-            return redirect("admin:wiki_page_change", page.pk)
+            status = 400
+            if form.is_valid():
+                try:
+                    page = recover_page(
+                        page_id, user=request.user, title=form.cleaned_data["new_title"]
+                    )
+                except ValidationError as error:
+                    if error.code != "title_taken":
+                        self.message_user(request, " ".join(error.messages), messages.ERROR)
+                        return redirect("admin:wiki_page_changelist")
+                    form.add_error("new_title", error)
+                    status = 409
+                else:
+                    self.message_user(request, f"“{page.title}” is back, with its whole history.")
+                    return redirect("admin:wiki_page_change", page.pk)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": f"Recover {version.object_repr}",
             "version": version,
+            "form": form,
             **(extra_context or {}),
         }
-        return TemplateResponse(request, "admin/wiki/page/recover_confirm.html", context)
+        return TemplateResponse(
+            request, "admin/wiki/page/recover_confirm.html", context, status=status
+        )
 
     def revision_view(self, request, object_id, version_id, extra_context=None):
         """An old version is shown by the wiki's own revision page."""

@@ -7,4 +7,6 @@ class WikiConfig(AppConfig):
     verbose_name = "Wiki"
 
     def ready(self):
-        from wiki import checks  # noqa: F401 (registers the system checks)
+        # Imported for their side effects: registering the system checks and
+        # connecting the signal receivers.
+        from wiki import checks, signals  # noqa: F401

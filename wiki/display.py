@@ -11,6 +11,10 @@ its ``KEY_PREFIX``; "never stale" means the key changes with what it holds):
     Stage 1 of a body: sanitized HTML, link targets, link titles.
     ``RENDER_CACHE_SECONDS`` (a week). Never stale; ``RENDER_VERSION`` is
     bumped when the pipeline's output changes.
+``wiki:render-too-slow:<RENDER_VERSION>:<sha256 of body>`` (``wiki.render_cache``)
+    A body whose conversion passed ``WIKI_RENDER_TIME_LIMIT``: refused, and
+    shown as "cannot be shown", without converting it again.
+    ``RENDER_TOO_SLOW_SECONDS`` (an hour). Expires; never invalidated.
 ``wiki:plaintext:<RENDER_VERSION>:<sha256 of body>`` (``wiki.plaintext``)
     A body's words and first paragraph (search, descriptions, year lists).
     ``PLAINTEXT_CACHE_SECONDS`` (a week). Never stale, as ``wiki:render``.
@@ -33,9 +37,6 @@ its ``KEY_PREFIX``; "never stale" means the key changes with what it holds):
     The disclaimer and its short form. ``DISCLAIMER_CACHE_SECONDS`` (a
     minute). Deleted by ``forget_disclaimer()`` when an admin saves it; other
     servers' local-memory caches see the change when it expires.
-``wiki:vote-rate:<"address:" digest, or "reader:" voter key>`` (``wiki.views.feedback``)
-    Votes counted in the current window. The window of ``VOTES_PER_ADDRESS``
-    or ``VOTES_PER_READER``. Expires; never invalidated.
 ``wiki:pdf-current:<page id>:<sha256 of what may change it>`` (``wiki.pdf``)
     The current revision's PDF, answered without building its HTML; the hash
     covers the revision, ``link_version``, the disclaimer, the URLs and the
@@ -44,6 +45,11 @@ its ``KEY_PREFIX``; "never stale" means the key changes with what it holds):
 ``wiki:pdf:<PDF_VERSION>:<revision id>:<sha256 of document, stylesheet, base URL>`` (``wiki.pdf``)
     The PDF of one document. ``PDF_CACHE_SECONDS``. Never stale;
     ``PDF_VERSION`` is bumped when the template or the way a PDF is made changes.
+``wiki:diff:<DIFF_VERSION>:<from revision id>:<to revision id>`` (``wiki.views.history``)
+    What the diff page shows of two revisions (``RevisionChanges``: the
+    bounded text diff and the metadata changes). ``DIFF_CACHE_SECONDS`` (a
+    week). Never stale: revisions never change; ``DIFF_VERSION`` is bumped
+    when the diff's output changes.
 ``wiki:views:pending``, ``wiki:views:batch:<uuid>`` (``wiki.page_views``, Redis only)
     Redis hashes of page views not yet in ``PageViewDay``, written with the
     Redis client under the cache's key prefix (``cache.make_key``). No expiry:
@@ -52,7 +58,11 @@ its ``KEY_PREFIX``; "never stale" means the key changes with what it holds):
 ``django.contrib.sessions.cache<session key>`` (Django, with Redis only)
     A session. ``SESSION_COOKIE_AGE``. Logging out deletes it.
 ``axes-<digest>`` (django-axes, with Redis only)
-    Failed logins of one username. ``AXES_COOLOFF_TIME``. A successful login.
+    Failed logins of one username from one address. ``AXES_COOLOFF_TIME``. A
+    successful login from that address; ``manage.py unlockuser``.
+``axes-username-<digest>`` (``wiki.logins``, with Redis only)
+    A Redis set: the ``axes-<digest>`` keys of one username, so that
+    ``unlockuser`` can find them. ``AXES_COOLOFF_TIME`` from the last failure.
 
 ``wiki.search`` keeps nothing in the cache: its index lives in the database.
 """
@@ -77,8 +87,9 @@ DISPLAY_CACHE_SECONDS = LONG_CACHE_SECONDS
 
 UNRENDERABLE_HTML = format_html(
     "<p><strong>{}</strong></p>",
-    "This text cannot be shown: its lists or quotes nest too deeply. "
-    "A moderator needs to simplify it.",
+    "This text cannot be shown: its markup is beyond what the wiki can turn into a page "
+    "(lists nested too deeply, too many brackets, headings or footnotes, or too slow to "
+    "convert). A moderator needs to simplify it.",
 )
 
 
@@ -114,9 +125,10 @@ def existing_keys(keys: Iterable[str]) -> set[str]:
 
 def _render_for_reader(body: str) -> Rendered | None:
     """Stage 1 for showing a body: None when it cannot be rendered (a body
-    stored before the limits, or imported), which the reader is told of."""
+    stored before the limits, or imported, or one whose conversion passed its
+    deadline), which the reader is told of."""
     try:
-        return cached_render(body)
+        return cached_render(body, for_reader=True)
     except MarkupTooComplex:
         return None
 

@@ -1,24 +1,29 @@
 """Reader feedback read paths: vote counts, per-page statistics, the client's address (used
-only in memory) and its country.
+only in memory) and its country; who a voter is and how much of the vote
+limits they have used.
 
-Nothing here writes to the database: votes are written by
-``wiki.services.record_vote`` and view counts by ``wiki.page_views``.
+The only writes here are the short-lived ``VoteAllowance`` counters: votes
+are written by ``wiki.services.record_vote`` and view counts by
+``wiki.page_views``.
 """
 
 from __future__ import annotations
 
 import datetime
 import functools
-import hashlib
 import ipaddress
+import secrets
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
-from wiki.models import PageViewDay, RevisionInfo, Vote
+from wiki.models import PageViewDay, RevisionInfo, Vote, VoteAllowance
+from wiki.services import reader_voter_key, voter_key_for
 
 
 @dataclass(frozen=True)
@@ -60,10 +65,107 @@ def client_address(request) -> str:
         return ""
 
 
-def address_digest(address: str) -> str:
-    """A keyed hash of an address, for cache keys (never the address itself)."""
-    secret = settings.SECRET_KEY.encode()
-    return hashlib.blake2b(address.encode(), key=secret[:64], digest_size=16).hexdigest()
+# An IPv6 network (a home, an office, a phone) is given a /64 and may use any
+# address in it, so a /64 counts as one address.
+IPV6_NETWORK_PREFIX = 64
+NETWORK_DIGEST_SALT = "wiki.feedback.network_digest"
+
+
+def client_network(request) -> str:
+    """The reader's address as the vote limits count it: an IPv4 address
+    itself, an IPv6 address's /64 network (an IPv4-mapped IPv6 address as
+    the IPv4 address). Empty when the address is unknown: every such reader
+    then shares one allowance. Used in memory only."""
+    address = client_address(request)
+    if not address:
+        return ""
+    parsed = ipaddress.ip_address(address)
+    if parsed.version == 6 and parsed.ipv4_mapped is not None:
+        return str(parsed.ipv4_mapped)
+    if parsed.version == 6:
+        return str(ipaddress.ip_network(f"{parsed}/{IPV6_NETWORK_PREFIX}", strict=False))
+    return address
+
+
+def network_digest(network: str, day: datetime.date) -> str:
+    """A keyed digest of ``network`` that changes every day (UTC): the name
+    the day's vote allowances give a network. Made with a key derived from
+    SECRET_KEY and the day, so it cannot be matched with any other day's, and
+    nothing that outlives the day links it to the address."""
+    salt = f"{NETWORK_DIGEST_SALT}:{day.isoformat()}"
+    return salted_hmac(salt, network, algorithm="sha256").hexdigest()[:32]
+
+
+# The vote cookie: a random token, signed so that a script cannot invent a
+# returning reader. Only the browser keeps the token; the database keeps a
+# keyed hash of it as the vote's ``voter_key``.
+VOTER_COOKIE = "kcr_voter"
+VOTER_COOKIE_SALT = "wiki.feedback.voter_cookie"
+VOTER_COOKIE_SECONDS = 365 * 24 * 60 * 60
+# Where a reader who voted with a session of their own finds their voter key
+# again after logging in (Django gives the session a new key at log-in).
+VOTER_SESSION_FIELD = "wiki_voter_key"
+
+
+def new_voter_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def cookie_voter_key(request) -> str | None:
+    """The voter key of the reader's signed vote cookie, or None when there
+    is none (or it was tampered with)."""
+    token = request.get_signed_cookie(
+        VOTER_COOKIE, default=None, salt=VOTER_COOKIE_SALT, max_age=VOTER_COOKIE_SECONDS
+    )
+    return reader_voter_key(token) if token else None
+
+
+def session_voter_key(request) -> str | None:
+    """The voter key of an anonymous reader's existing session (one the
+    store knows: a made-up session cookie counts as none), or None."""
+    session = getattr(request, "session", None)
+    if session is None:
+        return None
+    remembered = session.get(VOTER_SESSION_FIELD)  # also loads the session
+    if remembered:
+        return remembered
+    return voter_key_for(None, session.session_key) if session.session_key else None
+
+
+def anonymous_voter_keys(request) -> list[str]:
+    """Every anonymous voter key the request carries (cookie, session)."""
+    keys = [cookie_voter_key(request), session_voter_key(request)]
+    return list(dict.fromkeys(key for key in keys if key))
+
+
+# Standard SQL identifiers in double quotes, which SQLite and PostgreSQL share.
+TAKE_ALLOWANCE_SQL = (
+    'INSERT INTO "wiki_voteallowance" ("name", "used", "expires_at") VALUES (%s, 1, %s) '
+    'ON CONFLICT ("name") DO UPDATE SET "used" = "wiki_voteallowance"."used" + 1 '
+    'WHERE "wiki_voteallowance"."used" < %s RETURNING "used"'
+)
+
+
+def take_allowance(name: str, most: int, expires_at: datetime.datetime) -> bool:
+    """Use one unit of the allowance ``name`` (at most ``most`` until
+    ``expires_at``): True when there was one left, False (and nothing
+    written) when it is used up. One atomic upsert, so concurrent workers and
+    machines never both take the last unit; on SQLite (3.35 or newer) and
+    PostgreSQL alike. Allowances past their expiry are deleted whenever a new
+    one is started, so the table holds only the current windows."""
+    # A used-up allowance is only read: a flood of refused answers writes
+    # nothing (a PostgreSQL upsert that updates no row still locks it, and
+    # costs a commit).
+    if VoteAllowance.objects.filter(name=name, used__gte=most).exists():
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            TAKE_ALLOWANCE_SQL, [name, connection.ops.adapt_datetimefield_value(expires_at), most]
+        )
+        row = cursor.fetchone()
+    if row is not None and row[0] == 1:
+        VoteAllowance.objects.filter(expires_at__lt=timezone.now()).delete()
+    return row is not None
 
 
 @functools.lru_cache(maxsize=2)

@@ -90,6 +90,23 @@ class MoveForm(forms.Form):
         return validate_title(self.cleaned_data["new_title"])
 
 
+class RecoverForm(forms.Form):
+    """Recovering a deleted page (admin): the title to bring it back under.
+    Left empty, the page comes back under the title it had."""
+
+    new_title = forms.CharField(
+        label="Recover as",
+        required=False,
+        max_length=MAX_TITLE_LENGTH,
+        help_text="The title the page comes back under. Another page may have its "
+        "old title by now: then give it a new one.",
+    )
+
+    def clean_new_title(self):
+        title = self.cleaned_data["new_title"]
+        return validate_title(title) if title.strip() else None
+
+
 class RecentChangesForm(forms.Form):
     DAY_CHOICES = [(1, "1 day"), (3, "3 days"), (7, "7 days"), (30, "30 days"), (90, "90 days")]
     LIMIT_CHOICES = [(50, "50"), (100, "100"), (250, "250"), (500, "500")]

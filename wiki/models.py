@@ -407,8 +407,10 @@ class Vote(models.Model):
     """One reader's answer to "Was this information useful?" about one page.
 
     ``voter_key`` names the reader without keeping anything personal:
-    ``user:<id>`` for a logged-in reader, otherwise ``session:`` and a keyed
-    hash of the session key (see ``wiki.services.voter_key_for``). The unique
+    ``user:<id>`` for a logged-in reader, otherwise ``reader:`` and a keyed
+    hash of the token in the reader's vote cookie (or ``session:`` and a
+    keyed hash of the session key of a reader who already had a session; see
+    ``wiki.services.voter_key_for``). The unique
     constraint makes one vote per reader per page hold even under concurrent
     requests; a changed answer updates the row. Deleting a page deletes its
     votes: they describe text readers can no longer read.
@@ -433,6 +435,23 @@ class Vote(models.Model):
 
     def __str__(self):
         return f"{self.page}: {'yes' if self.is_useful else 'no'}"
+
+
+class VoteAllowance(models.Model):
+    """How much of one vote limit has been used in its window: the answers a
+    network has added to one page today, or one reader's answers in the last
+    few minutes (see ``wiki.feedback.take_allowance``). Kept in the database,
+    not the cache, so every worker and every machine counts against the same
+    number even without Redis. ``name`` holds no address or session key: it
+    is a keyed digest that changes every day; rows are deleted once
+    ``expires_at`` has passed."""
+
+    name = models.CharField(primary_key=True, max_length=120)
+    used = models.PositiveIntegerField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"{self.name}: {self.used}"
 
 
 class PageViewDay(models.Model):

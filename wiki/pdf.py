@@ -12,17 +12,24 @@ and stylesheet: anything that changes the output (link state, the disclaimer,
 the host name in the printed URL, an edited stylesheet) makes a new key, and
 nothing is ever served stale.
 
-WeasyPrint runs in ONE worker thread per process, with a time limit
-(``settings.WIKI_PDF_TIME_LIMIT`` seconds). The trade-off: Python cannot stop a
-thread, so a render that passes the limit keeps running to its end in the
-background while the reader gets a 503. With one worker thread that waste is
-bounded to one render per process, and requests queued behind it are cancelled
-when their own limit passes instead of piling up. One thread also keeps
-WeasyPrint (Pango, fontconfig) away from concurrent use. A subprocess could be
-killed, but would pay WeasyPrint's ~0.85 s import on every PDF.
+WeasyPrint runs in a job (``wiki.jobs``): a process of its own, forked from a
+server that has WeasyPrint imported and its fonts loaded, given the finished
+HTML document and the stylesheet, returning the PDF bytes. At
+``settings.WIKI_PDF_TIME_LIMIT`` seconds the job is killed and the reader gets
+a 503 with ``Retry-After``; the same when no job slot frees up within
+``settings.WIKI_JOB_SLOT_WAIT`` seconds (too many PDFs at once on the
+machine). Nothing outlives the request, and the memory a layout takes (it
+reached ~440 MB for a 5,000-row table) is given back when the job exits:
+WeasyPrint is never imported into a web worker.
 
-``import weasyprint`` is slow, so it happens inside the worker on first use,
-never at start-up.
+A document too long to lay out within the limit is refused before any job
+starts (``PdfTooLong``), so the reader hears at once, not after 20 s: more
+than ``MAX_PDF_TABLE_ROWS`` table rows or ``MAX_PDF_HTML_BYTES`` of HTML.
+Table rows are what makes WeasyPrint slow (measured on the project's
+machine, busy: 250 rows 1.7 s, 500 rows 9 s, 1,000 rows 18 s, a 5,000-row
+table 25-72 s; 200 KB of text and headings 8 s). A long medical page (40 KB
+of text, a few tables of a dozen rows) takes 2-4 s and gets its PDF. The
+refusal suggests the browser's own Print, which handles any length.
 """
 
 from __future__ import annotations
@@ -33,10 +40,7 @@ import hashlib
 import logging
 import mimetypes
 import re
-import threading
 import unicodedata
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeoutError
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, unquote, urljoin
@@ -47,6 +51,7 @@ from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
+from wiki import jobs
 from wiki.caching import LONG_CACHE_SECONDS
 from wiki.context_processors import current_disclaimer
 from wiki.display import ShownCrossLink, page_display, render_body, shown_crosslinks
@@ -61,10 +66,19 @@ PDF_VERSION = 1
 TEMPLATE = "wiki/page_pdf.html"
 STYLESHEET = "css/pdf.css"
 PDF_CACHE_SECONDS = LONG_CACHE_SECONDS
+# The longest document made into a PDF (see the module docstring).
+MAX_PDF_TABLE_ROWS = 600
+MAX_PDF_HTML_BYTES = 400 * 1024
+_TABLE_ROW_RE = re.compile(r"<tr[\s>]")
 
 
 class PdfUnavailable(Exception):
-    """The PDF could not be made: WeasyPrint failed or passed the time limit."""
+    """The PDF could not be made: WeasyPrint failed, passed the time limit,
+    or found no free job slot."""
+
+
+class PdfTooLong(PdfUnavailable):
+    """The document is too long to be made into a PDF within the time limit."""
 
 
 @dataclass
@@ -191,9 +205,10 @@ def make_pdf(source: PdfSource, html: str, *, base_url: str) -> bytes:
     when it was made before, else rendered within the time limit and cached.
 
     ``base_url`` (the site's root URL) makes relative links absolute and
-    clickable. Raises ``PdfUnavailable`` (after logging why) when WeasyPrint
-    fails or passes ``settings.WIKI_PDF_TIME_LIMIT`` seconds. A render that
-    passes the limit still caches its PDF when it ends."""
+    clickable. Raises ``PdfTooLong`` at once for a document too long to make
+    in time, and ``PdfUnavailable`` (after logging why) when WeasyPrint fails,
+    passes ``settings.WIKI_PDF_TIME_LIMIT`` seconds (its job is killed) or
+    finds no free job slot within ``settings.WIKI_JOB_SLOT_WAIT`` seconds."""
     stylesheet = _stylesheet_path().read_text(encoding="utf-8")
     digest = hashlib.sha256("\0".join([html, stylesheet, base_url]).encode("utf-8")).hexdigest()
     cache_key = f"wiki:pdf:{PDF_VERSION}:{source.revision_id or 0}:{digest}"
@@ -201,13 +216,18 @@ def make_pdf(source: PdfSource, html: str, *, base_url: str) -> bytes:
     if cached is not None:
         return cached
 
-    future = _executor().submit(_render_and_cache, cache_key, html, stylesheet, base_url)
+    check_pdf_length(source, html)
     time_limit = settings.WIKI_PDF_TIME_LIMIT
     try:
-        data = future.result(timeout=time_limit)
-    except FutureTimeoutError:
-        # Not started yet: never start it. Started: it runs on, see the module docstring.
-        future.cancel()
+        data = jobs.run_job(
+            _write_pdf,
+            html,
+            stylesheet,
+            base_url,
+            deadline=time_limit,
+            slot_wait=settings.WIKI_JOB_SLOT_WAIT,
+        )
+    except jobs.JobTimedOut:
         logger.error(
             "PDF of %r revision %s not made within %s s",
             source.title,
@@ -215,10 +235,34 @@ def make_pdf(source: PdfSource, html: str, *, base_url: str) -> bytes:
             time_limit,
         )
         raise PdfUnavailable("time limit") from None
+    except jobs.JobsBusy:
+        logger.warning(
+            "PDF of %r revision %s not made: every job slot busy",
+            source.title,
+            source.revision_id,
+        )
+        raise PdfUnavailable("busy") from None
     except Exception as error:
         logger.exception("PDF of %r revision %s failed", source.title, source.revision_id)
         raise PdfUnavailable("render failed") from error
+    cache.set(cache_key, data, PDF_CACHE_SECONDS)
     return data
+
+
+def check_pdf_length(source: PdfSource, html: str) -> None:
+    """Raise ``PdfTooLong`` when ``html`` has more than ``MAX_PDF_TABLE_ROWS``
+    table rows or ``MAX_PDF_HTML_BYTES`` bytes."""
+    rows = len(_TABLE_ROW_RE.findall(html))
+    size = len(html.encode("utf-8"))
+    if rows > MAX_PDF_TABLE_ROWS or size > MAX_PDF_HTML_BYTES:
+        logger.info(
+            "PDF of %r revision %s refused: %s table rows, %s bytes",
+            source.title,
+            source.revision_id,
+            rows,
+            size,
+        )
+        raise PdfTooLong(f"{rows} table rows, {size} bytes")
 
 
 def _stylesheet_path() -> Path:
@@ -229,30 +273,9 @@ def _stylesheet_path() -> Path:
     return Path(path)
 
 
-_executor_lock = threading.Lock()
-_pdf_executor: ThreadPoolExecutor | None = None
-
-
-def _executor() -> ThreadPoolExecutor:
-    # Made on first use, so a process forked by gunicorn makes its own.
-    global _pdf_executor
-    with _executor_lock:
-        if _pdf_executor is None:
-            _pdf_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kcr-pdf")
-        return _pdf_executor
-
-
-def _render_and_cache(cache_key: str, html: str, stylesheet: str, base_url: str) -> bytes:
-    # Cached here, in the worker, so that a render that finishes after its
-    # request gave up still serves the reader's next try.
-    data = _write_pdf(html, stylesheet, base_url)
-    cache.set(cache_key, data, PDF_CACHE_SECONDS)
-    return data
-
-
 def _write_pdf(html: str, stylesheet: str, base_url: str) -> bytes:
-    """Run WeasyPrint (in the worker thread). No database access here."""
-    import weasyprint  # ~0.85 s the first time: never at start-up
+    """Run WeasyPrint (in a job). No database or cache access here."""
+    import weasyprint  # imported by the job server, never by a web worker
 
     fetcher = _static_fetcher(base_url)
     # As if served from /static/, so url() in the stylesheet reaches the fetcher.

@@ -21,7 +21,7 @@ from __future__ import annotations
 import html as html_lib
 import re
 import threading
-from collections.abc import Set
+from collections.abc import Iterator, Set
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
@@ -83,9 +83,29 @@ _ATTRIBUTE_RE = re.compile(r'([a-zA-Z_:][-a-zA-Z0-9_:.]*)="([^"]*)"')
 # Lists and quotes nest by recursion in Python-Markdown; far below the depth
 # that exhausts the stack, far above what a readable page needs.
 MAX_NESTING_DEPTH = 20
+# Python-Markdown is quadratic on some short inputs; these limits, checked
+# before conversion in one linear pass (``markup_counts``), keep every body
+# that passes them well under a second (times at each limit are in the
+# README's markup section and ``bench/hostile_bench.py``). A long real medical
+# page (60 headings, 250 footnotes, 500 links) uses a fifth of each or less.
+# Every "[" on a page: each link costs ~0.15 ms to find, check and write.
+MAX_BRACKETS = 3000
+# "[[" openers of wiki links: each also validates a title and builds a URL.
+MAX_WIKI_LINKS = 1000
+# Characters the link parser reads to match each "[" with its "]" (to the
+# end of the paragraph when there is none), ~0.5 microseconds each: 15 KB of
+# unclosed "[" made 60 s of reading.
+MAX_BRACKET_READING = 400_000
+# Headings: the table of contents makes each id unique by trying _1, _2, ...
+# in turn, so identical headings cost time in the square of their number.
+MAX_HEADINGS = 1000
+# Footnote marks, "[^": each reference and each definition.
+MAX_FOOTNOTES = 1000
 TAB_WIDTH = 4
 _QUOTE_PREFIX_RE = re.compile(r"[ \t]{0,3}>")
 _FENCE_RE = re.compile(r"[ \t]*(`{3,}|~{3,})")
+_HEADING_RE = re.compile(r" {0,3}(?:#{1,6}(?:[ \t]|$)|=+[ \t]*$|-+[ \t]*$)")
+_BRACKET_RE = re.compile(r"\\.|\[|\]")
 
 
 class MarkupTooComplex(ValidationError):
@@ -289,10 +309,10 @@ def _mark_external(match: re.Match) -> str:
     return _a_tag(attributes)
 
 
-def nesting_depth(body: str) -> int:
-    """Return how deeply lists and block quotes nest in ``body`` (0 for
-    plain paragraphs), not counting lines inside fenced code."""
-    deepest, fence = 0, None
+def _outside_fenced_code(body: str) -> Iterator[str]:
+    """The lines of ``body`` that are not inside fenced code ("" for a fence line,
+    which ends a paragraph)."""
+    fence = None
     for line in (body or "").splitlines():
         fence_match = _FENCE_RE.match(line)
         if fence_match:
@@ -301,9 +321,17 @@ def nesting_depth(body: str) -> int:
                 fence = marker
             elif marker[0] == fence[0] and len(marker) >= len(fence):
                 fence = None
+            yield ""
             continue
-        if fence is not None:
-            continue
+        if fence is None:
+            yield line
+
+
+def nesting_depth(body: str) -> int:
+    """Return how deeply lists and block quotes nest in ``body`` (0 for
+    plain paragraphs), not counting lines inside fenced code."""
+    deepest = 0
+    for line in _outside_fenced_code(body):
         quotes = 0
         while match := _QUOTE_PREFIX_RE.match(line):
             quotes += 1
@@ -313,9 +341,68 @@ def nesting_depth(body: str) -> int:
     return deepest
 
 
+@dataclass(frozen=True)
+class MarkupCounts:
+    """What ``check_markup`` limits, counted outside fenced code: "[" (not
+    escaped as "\\["), "[[" openers, headings, footnote marks ("[^"), and
+    the characters the link parser reads to match each "[" with its "]" in
+    the same paragraph (to the paragraph's end when it has none; the line of
+    the first such "[" is ``first_unclosed_line``, 0 when there is none)."""
+
+    brackets: int = 0
+    wiki_links: int = 0
+    headings: int = 0
+    footnotes: int = 0
+    bracket_reading: int = 0
+    first_unclosed_line: int = 0
+
+
+def markup_counts(body: str) -> MarkupCounts:
+    """Count what ``check_markup`` limits, in one pass over ``body``."""
+    brackets = wiki_links = headings = footnotes = reading = 0
+    first_unclosed_line = 0
+    open_brackets: list[tuple[int, int]] = []  # (offset in paragraph, line number)
+    offset = 0
+
+    def end_paragraph():
+        nonlocal reading, first_unclosed_line, offset
+        if open_brackets and not first_unclosed_line:
+            first_unclosed_line = open_brackets[0][1]
+        reading += sum(offset - start for start, _ in open_brackets)
+        open_brackets.clear()
+        offset = 0
+
+    for number, line in enumerate(_outside_fenced_code(body), start=1):
+        if not line.strip():
+            end_paragraph()
+            continue
+        headings += bool(_HEADING_RE.match(line))
+        wiki_links += line.count("[[")
+        footnotes += line.count("[^")
+        for match in _BRACKET_RE.finditer(line):
+            if match.group() == "[":
+                brackets += 1
+                open_brackets.append((offset + match.start(), number))
+            elif match.group() == "]" and open_brackets:
+                reading += offset + match.start() - open_brackets.pop()[0]
+        offset += len(line) + 1
+    end_paragraph()
+    return MarkupCounts(
+        brackets=brackets,
+        wiki_links=wiki_links,
+        headings=headings,
+        footnotes=footnotes,
+        bracket_reading=reading,
+        first_unclosed_line=first_unclosed_line,
+    )
+
+
 def check_markup(body: str) -> None:
-    """Raise ``MarkupTooComplex`` when ``body`` nests deeper than the
-    renderer allows."""
+    """Raise ``MarkupTooComplex`` when ``body`` is beyond one of the
+    renderer's limits (``MAX_NESTING_DEPTH``, ``MAX_BRACKETS``,
+    ``MAX_WIKI_LINKS``, ``MAX_BRACKET_READING``, ``MAX_HEADINGS``,
+    ``MAX_FOOTNOTES``), with a message saying what to change. Linear in the
+    length of ``body``."""
     depth = nesting_depth(body)
     if depth > MAX_NESTING_DEPTH:
         raise MarkupTooComplex(
@@ -323,6 +410,45 @@ def check_markup(body: str) -> None:
             "allowed is %(limit)s. Flatten the list, or split it into sections.",
             params={"depth": depth, "limit": MAX_NESTING_DEPTH},
             code="too_deep",
+        )
+    counts = markup_counts(body)
+    if counts.brackets > MAX_BRACKETS:
+        raise MarkupTooComplex(
+            "This page has %(count)s square brackets “[”; the most allowed is %(limit)s. "
+            "Split it into several pages, or write a bracket that is not a link as “\\[”.",
+            params={"count": counts.brackets, "limit": MAX_BRACKETS},
+            code="too_many_brackets",
+        )
+    if counts.wiki_links > MAX_WIKI_LINKS:
+        raise MarkupTooComplex(
+            "This page has %(count)s wiki links “[[”; the most allowed is %(limit)s. "
+            "Split it into several pages.",
+            params={"count": counts.wiki_links, "limit": MAX_WIKI_LINKS},
+            code="too_many_wiki_links",
+        )
+    if counts.bracket_reading > MAX_BRACKET_READING:
+        raise MarkupTooComplex(
+            "The square brackets on this page cannot be matched quickly: a “[” on line "
+            "%(line)s (and maybe others) is not closed by a “]” in its paragraph, or brackets "
+            "nest too deeply, and each such “[” makes the renderer read the rest of its "
+            "paragraph again. Close each “[” with “]”, or write a bracket that is not a link "
+            "as “\\[”.",
+            params={"line": counts.first_unclosed_line or 1},
+            code="unclosed_brackets",
+        )
+    if counts.headings > MAX_HEADINGS:
+        raise MarkupTooComplex(
+            "This page has %(count)s headings; the most allowed is %(limit)s. "
+            "Split it into several pages.",
+            params={"count": counts.headings, "limit": MAX_HEADINGS},
+            code="too_many_headings",
+        )
+    if counts.footnotes > MAX_FOOTNOTES:
+        raise MarkupTooComplex(
+            "This page has %(count)s footnote marks “[^” (references and notes); the most "
+            "allowed is %(limit)s. Split it into several pages.",
+            params={"count": counts.footnotes, "limit": MAX_FOOTNOTES},
+            code="too_many_footnotes",
         )
 
 

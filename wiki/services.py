@@ -26,9 +26,10 @@ from wiki.content import METADATA_FIELDS, CrossLinkContent, PageContent
 from wiki.diff import merge_texts
 from wiki.display import cached_render
 from wiki.models import CrossLink, Link, Page, RevisionInfo, Vote
+from wiki.render_cache import prepared_renders
 from wiki.rendering import MarkupTooComplex, parse_redirect
 from wiki.revisions import revision_content, revision_contents
-from wiki.titles import title_key, validate_title
+from wiki.titles import MAX_TITLE_LENGTH, title_key, validate_title
 
 logger = logging.getLogger(__name__)
 
@@ -86,9 +87,11 @@ def save_page(
     the merge instead (``merged=True``). ``date`` backdates the revision
     (import). Raises ``ValidationError`` for an invalid title or cross-link,
     and for a redirect to the page itself or one that would close a loop of
-    redirects (nothing is written). Side effects: the link table, the search
-    index, the pages whose links to this title change state, and the render
-    cache.
+    redirects (nothing is written), and ``MarkupTooComplex`` (code ``busy``)
+    when no job slot frees up to render the body. The body is rendered before
+    the transaction opens, never inside it. Side effects: the link table, the
+    search index, the pages whose links to this title change state, and the
+    render cache.
     """
     title = validate_title(title)
     metadata = {name: value for name, value in (metadata or {}).items() if name in METADATA_FIELDS}
@@ -132,7 +135,9 @@ def _save(
     summary: str,
     date: datetime.datetime | None,
 ) -> SaveResult:
-    with transaction.atomic():
+    # Rendered before the transaction: a slow conversion must never hold the
+    # database's write lock (on SQLite it held up every other writer).
+    with prepared_renders(render_before_writing(body)), transaction.atomic():
         page = Page.objects.select_for_update().filter(key=title_key(title)).first()
         created = page is None
         if created:
@@ -156,6 +161,22 @@ def _save(
         if created:
             bump_link_versions([page.key])
     return SaveResult(page=page, revision=revision, created=created, changed=True)
+
+
+def render_before_writing(body: str) -> dict:
+    """Render ``body`` through the cache (which is warm afterwards) and
+    return ``{body: render}`` for ``prepared_renders``, so that nothing
+    inside the transaction that follows runs the converter. A body beyond
+    the renderer's limits is returned with its ``MarkupTooComplex`` (such a
+    body is stored, and links to nothing); a render refused for a passing
+    reason (no free job slot) is raised, so that nothing is saved with a
+    link table that would be wrong."""
+    try:
+        return {body: cached_render(body)}
+    except MarkupTooComplex as error:
+        if error.code == "busy":
+            raise
+        return {body: error}
 
 
 def _merge_value(base, theirs, yours):
@@ -322,7 +343,9 @@ def _check_redirect(title: str, redirect: tuple[str, str] | None) -> None:
 
 
 def delete_page(page: Page, user: AbstractBaseUser | None = None) -> None:
-    """Delete ``page`` with its cross-links and outgoing links.
+    """Delete ``page`` with its cross-links, outgoing links, votes and view
+    counts (the votes only here: nothing but an admin's delete, or a move
+    replacing a redirect that has none, calls this).
 
     Its revisions stay in django-reversion (``RevisionInfo`` has no database
     constraint), so an admin can recover it. Pages that link to its title are
@@ -358,6 +381,7 @@ def rebuild_links() -> int:
 
 
 VOTER_KEY_SALT = "wiki.services.voter_key_for"
+READER_KEY_SALT = "wiki.services.reader_voter_key"
 
 
 def voter_key_for(user: AbstractBaseUser | None, session_key: str | None) -> str:
@@ -371,6 +395,42 @@ def voter_key_for(user: AbstractBaseUser | None, session_key: str | None) -> str
         raise ValueError("An anonymous voter needs a session key.")
     digest = salted_hmac(VOTER_KEY_SALT, session_key, algorithm="sha256").hexdigest()
     return f"session:{digest}"
+
+
+def reader_voter_key(token: str) -> str:
+    """The key that names the vote of an anonymous reader whose browser holds
+    ``token`` in its vote cookie: ``reader:`` and an HMAC of the token (keyed
+    from SECRET_KEY), so the token is never stored. Raises ``ValueError`` for
+    an empty token."""
+    if not token:
+        raise ValueError("An anonymous voter needs a token.")
+    digest = salted_hmac(READER_KEY_SALT, token, algorithm="sha256").hexdigest()
+    return f"reader:{digest}"
+
+
+def adopt_votes(voter_key: str, user: AbstractBaseUser) -> int:
+    """Make the votes cast as the anonymous ``voter_key`` the votes of
+    ``user``, who has just logged in, so that logging in never adds a second
+    vote. Where both answered about the same page, one vote is kept: the
+    answer changed last. Returns the number of votes moved. Atomic."""
+    user_key = voter_key_for(user, None)
+    moved = 0
+    with transaction.atomic():
+        for vote in Vote.objects.select_for_update().filter(voter_key=voter_key).order_by("pk"):
+            own = (
+                Vote.objects.select_for_update()
+                .filter(page_id=vote.page_id, voter_key=user_key)
+                .first()
+            )
+            if own is not None and own.updated_at >= vote.updated_at:
+                vote.delete()
+                continue
+            if own is not None:
+                own.delete()
+            # update(), not save(): the vote keeps the date it was cast.
+            Vote.objects.filter(pk=vote.pk).update(voter_key=user_key)
+            moved += 1
+    return moved
 
 
 def record_vote(page: Page, is_useful: bool, *, voter_key: str) -> tuple[Vote, bool]:
@@ -433,12 +493,18 @@ def revert_page(
 def move_page(
     page: Page, new_title: str, *, user: AbstractBaseUser | None = None, summary: str = ""
 ) -> Page:
-    """Rename ``page`` to ``new_title`` as a new revision; its history moves
-    with it (same row). The old title becomes a redirect page to the new one
-    (unless only the letter case changed). Moving onto an existing page is
-    refused with ``ValidationError`` unless that page is only a redirect to
-    this one, which is then deleted (its revisions stay, recoverable in the
-    admin). Bumps the link state of pages linking to either title."""
+    """Rename ``page`` to ``new_title`` as a new revision; its history and
+    its votes move with it (same row). The old title becomes a redirect page
+    to the new one (unless only the letter case changed).
+
+    A move never erases history. The page at ``new_title``, if any, is
+    replaced only when it is a redirect to ``page`` with a single revision
+    and no votes of its own (MediaWiki's rule: the redirect a move left
+    behind, or one made by hand); it is then deleted as an admin deletes
+    (``delete_page``: its revision stays, listed among deleted pages and
+    recoverable). Anything else there is refused with ``ValidationError``
+    (code ``title_taken``) and nothing changes. Bumps the link state of
+    pages linking to either title. Atomic."""
     new_title = validate_title(new_title)
     old_title = page.title
     reason = f"Moved [[{old_title}]] to [[{new_title}]]"
@@ -450,12 +516,7 @@ def move_page(
             raise ValidationError("The new title is the same as the current one.")
         occupant = Page.objects.select_for_update().filter(key=title_key(new_title)).first()
         if occupant is not None and occupant.pk != page.pk:
-            if title_key(occupant.redirect_to) != page.key or not occupant.is_redirect:
-                raise ValidationError(
-                    "A page called %(title)s already exists. Choose another title, "
-                    "or rename that page first.",
-                    params={"title": occupant.title},
-                )
+            _check_replaceable(occupant, page)
             delete_page(occupant, user)
         old_key = page.key
         page.title = new_title
@@ -466,15 +527,75 @@ def move_page(
     return page
 
 
-def recover_page(page_id: int, *, user: AbstractBaseUser | None = None) -> Page:
-    """Bring back a page deleted in the admin, with the same id, so its whole
-    history (RevisionInfo rows and django-reversion versions, which deletion
-    keeps) is its history again. Its content is its newest revision's (title,
-    body, metadata, cross-links), saved as a new revision "Recovered after
-    deletion"; the link table and the link state of pages linking to it are
-    rebuilt. Read defensively, never with ``Revision.revert()``. Raises
-    ``ValidationError`` when the page exists, has no history, or another page
-    has its title by now."""
+def _check_replaceable(occupant: Page, page: Page) -> None:
+    """Raise ``ValidationError`` (code ``title_taken``) unless a move of
+    ``page`` may replace ``occupant``, the page holding the wanted title."""
+    params = {"title": occupant.title, "target": occupant.redirect_to}
+    if not occupant.is_redirect:
+        message = (
+            "A page called %(title)s already exists. Choose another title, "
+            "or rename that page first."
+        )
+    elif title_key(occupant.redirect_to) != page.key:
+        message = (
+            "A page called %(title)s already exists (a redirect to %(target)s). "
+            "Choose another title, or rename that page first."
+        )
+    elif RevisionInfo.objects.filter(page_id=occupant.pk).count() != 1:
+        message = (
+            "A page called %(title)s already exists. It redirects here, but it has "
+            "a history of its own, which a move never replaces. Choose another "
+            "title, or ask an admin to delete that page first."
+        )
+    elif Vote.objects.filter(page_id=occupant.pk).exists():
+        message = (
+            "A page called %(title)s already exists. It redirects here, but readers "
+            "have voted on it, and a move never deletes votes. Choose another title, "
+            "or ask an admin to delete that page first."
+        )
+    else:
+        return
+    raise ValidationError(message, params=params, code="title_taken")
+
+
+# How many "Title (recovered N)" spellings ``recovery_title`` tries.
+MAX_RECOVERY_SUGGESTIONS = 20
+
+
+def recovery_title(page_id: int) -> str:
+    """The title to offer for recovering deleted page ``page_id``: its own
+    when no page has it now, else the first free one of "Title (recovered)",
+    "Title (recovered 2)", ... ("" when it has no saved revision; its own
+    title when none of those is free either)."""
+    info = RevisionInfo.objects.filter(page_id=page_id).order_by("-revision_id").first()
+    if info is None:
+        return ""
+    title = revision_contents(Page(pk=page_id), [info.revision_id])[info.revision_id].title
+    candidates = [title]
+    for number in range(1, MAX_RECOVERY_SUGGESTIONS + 1):
+        suffix = " (recovered)" if number == 1 else f" (recovered {number})"
+        candidates.append(title[: MAX_TITLE_LENGTH - len(suffix)].rstrip() + suffix)
+    taken = set(
+        Page.objects.filter(key__in=[title_key(name) for name in candidates]).values_list(
+            "key", flat=True
+        )
+    )
+    return next((name for name in candidates if title_key(name) not in taken), title)
+
+
+def recover_page(
+    page_id: int, *, user: AbstractBaseUser | None = None, title: str | None = None
+) -> Page:
+    """Bring back a page deleted in the admin (or replaced by a move), with
+    the same id, so its whole history (RevisionInfo rows and
+    django-reversion versions, which deletion keeps) is its history again.
+    Its content is its newest revision's (body, metadata, cross-links),
+    saved as a new revision "Recovered after deletion", under ``title`` when
+    given (for when another page has its old title by now), else under the
+    title it had; the link table and the link state of pages linking to it
+    are rebuilt. Read defensively, never with ``Revision.revert()``. Raises
+    ``ValidationError`` when the page exists, has no history, the title is
+    not valid, or another page has that title (code ``title_taken``)."""
     with transaction.atomic():
         if Page.objects.filter(pk=page_id).exists():
             raise ValidationError("This page exists; there is nothing to recover.")
@@ -482,21 +603,28 @@ def recover_page(page_id: int, *, user: AbstractBaseUser | None = None) -> Page:
         if info is None:
             raise ValidationError("This page has no saved revisions to recover.")
         stored = revision_contents(Page(pk=page_id), [info.revision_id])[info.revision_id]
-        title = validate_title(stored.title)
+        old_title = validate_title(stored.title)
+        title = old_title if title is None else validate_title(title)
         if Page.objects.filter(key=title_key(title)).exists():
             raise ValidationError(
-                "Another page is called %(title)s now. Move it away first, then recover.",
+                "Another page is called %(title)s now. Recover this one under another "
+                "title, or move that page away first.",
                 params={"title": title},
+                code="title_taken",
             )
         content = PageContent(
             body=stored.body, metadata=stored.metadata, crosslinks=stored.crosslinks
         ).clean()
+        _check_redirect(title, parse_redirect(content.body))
         page = Page(pk=page_id, title=title)
         page.set_content(content)
+        summary = "Recovered after deletion"
+        if title != old_title:
+            summary += f" as [[{title}]] (it was [[{old_title}]])"
         _commit_revision(
             page,
             user=user,
-            summary="Recovered after deletion",
+            summary=summary,
             date=None,
             size_change=content.size - info.size,
             crosslinks=content.crosslinks,

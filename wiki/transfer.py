@@ -35,8 +35,15 @@ from reversion.models import Revision, Version
 from wiki import search
 from wiki.content import CrossLinkContent, PageContent
 from wiki.models import VERSION_FORMAT, VERSIONED_FIELDS, CrossLink, Page, RevisionInfo
+from wiki.render_cache import prepared_renders
 from wiki.revisions import revision_contents
-from wiki.services import MAX_SUMMARY_LENGTH, PAGES_PER_CHUNK, bump_link_versions, refresh_links
+from wiki.services import (
+    MAX_SUMMARY_LENGTH,
+    PAGES_PER_CHUNK,
+    bump_link_versions,
+    refresh_links,
+    render_before_writing,
+)
 from wiki.titles import title_key, validate_title
 
 # How often an import reports progress, in pages.
@@ -227,11 +234,17 @@ def import_records(
     """Import ``records`` in one transaction, skipping those whose title
     exists (so importing a file twice adds nothing). Calls ``progress(pages
     done, revisions imported)`` every ``PROGRESS_EVERY`` pages. Afterwards the
-    database's planner statistics are refreshed."""
+    database's planner statistics are refreshed. Every page's last body is
+    rendered before the transaction opens (see ``services.save_page``), and
+    those renders are held until it ends."""
     imported = skipped = revisions = 0
     keys = [title_key(record.title) for record in records]
     existing = set(Page.objects.filter(key__in=keys).values_list("key", flat=True))
-    with transaction.atomic():
+    renders = {}
+    for record in records:
+        if title_key(record.title) not in existing and record.revisions:
+            renders.update(render_before_writing(record.revisions[-1].content.body))
+    with prepared_renders(renders), transaction.atomic():
         users = authors(records)
         for position, record in enumerate(records, start=1):
             if title_key(record.title) in existing:
@@ -267,7 +280,8 @@ def import_page_history(
     ``ValidationError`` for an invalid title or cross-link."""
     title = validate_title(title)
     contents = [revision.content.clean() for revision in revisions]
-    with transaction.atomic():
+    # Rendered before the transaction (at once when import_records did it).
+    with prepared_renders(render_before_writing(contents[-1].body)), transaction.atomic():
         if Page.objects.filter(key=title_key(title)).exists():
             return None
         page = Page(title=title)

@@ -46,6 +46,7 @@ page_patterns = [
     path("revert/<int:revision_id>/", editing.page_revert, name="page-revert"),
     path("revisions/<int:revision_id>/", history.page_revision, name="page-revision"),
     path("revisions/<int:revision_id>/pdf/", pdf_views.revision_pdf, name="revision-pdf"),
+    path("revisions/<int:revision_id>/source/", history.revision_source, name="revision-source"),
     path("diff/<int:from_id>/<int:to_id>/", history.page_diff, name="page-diff"),
 ]
 

@@ -1,29 +1,70 @@
 """Reader votes ("Was this information useful?") and the moderators' page
 info view."""
 
+import datetime
+from dataclasses import dataclass
+
 from django.contrib import messages
-from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
-from wiki.feedback import address_digest, client_address, page_statistics, vote_counts
+from wiki.feedback import (
+    VOTER_COOKIE,
+    VOTER_COOKIE_SALT,
+    VOTER_COOKIE_SECONDS,
+    VOTER_SESSION_FIELD,
+    client_network,
+    cookie_voter_key,
+    network_digest,
+    new_voter_token,
+    page_statistics,
+    session_voter_key,
+    take_allowance,
+    vote_counts,
+)
 from wiki.models import Page, RevisionInfo
 from wiki.security import is_cross_site
-from wiki.services import record_vote, voter_key_for
+from wiki.services import adopt_votes, reader_voter_key, record_vote, voter_key_for
 from wiki.titles import page_url
 from wiki.views.access import moderator_required
 from wiki.views.lookup import canonical_redirect, page_for_slug, page_or_none
 
 ANSWERS = {"yes": True, "no": False}
-# (requests, seconds). One reader rarely votes more than a few times a visit;
-# a hospital or library can put hundreds of readers behind one address.
+# (answers, seconds): one reader rarely answers more than a few times a visit.
 VOTE_WINDOW_SECONDS = 10 * 60
 VOTES_PER_READER = (20, VOTE_WINDOW_SECONDS)
-VOTES_PER_ADDRESS = (600, VOTE_WINDOW_SECONDS)
+# New answers one network (an IPv4 address, an IPv6 /64) may add to one page
+# in one day (UTC), in each of two lanes. "New readers": answers from a
+# browser with no vote cookie or session yet, which a script can send
+# without end; ten caps what it can do to a page. "Returning readers":
+# answers from a browser whose cookie or session existed before this answer,
+# so a script flooding from a hospital's address cannot shut its readers out.
+# A cookie costs a script only one counted answer, so the returning lane is
+# capped too: together, one network adds at most twenty answers to a page a
+# day, however it goes about it.
+NEW_READERS_PER_NETWORK = 10
+RETURNING_READERS_PER_NETWORK = 10
 TOO_MANY = "Too many answers in a short time. Please try again in a few minutes."
+NETWORK_FULL = (
+    "We have counted as many answers about this page from your network today as we can. "
+    "Please try again tomorrow."
+)
 THANKS = "Thank you for your answer. It helps us decide which pages to improve first."
+
+
+@dataclass(frozen=True)
+class Voter:
+    """Who is answering: ``key`` names their vote; ``new_token`` is the vote
+    cookie to give a reader who had none (only once their answer counts)."""
+
+    key: str
+    new_token: str = ""
+    remember_in_session: bool = False
+    forget_cookie: bool = False
 
 
 def _wants_json(request) -> bool:
@@ -32,24 +73,14 @@ def _wants_json(request) -> bool:
     ) == "XMLHttpRequest" or "application/json" in request.headers.get("Accept", "")
 
 
-def _refuse(request, message: str, status: int):
+def _refuse(request, message: str, status: int, *, retry_after: int | None = None):
     if _wants_json(request):
-        return JsonResponse({"error": message}, status=status)
-    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
-
-
-def _over_limit(name: str, limit: tuple[int, int]) -> bool:
-    """Count one request against ``name`` in the shared cache (a fixed
-    window); True when it goes past the limit."""
-    most, seconds = limit
-    key = f"wiki:vote-rate:{name}"
-    cache.add(key, 0, seconds)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the window ended between add and incr
-        cache.set(key, 1, seconds)
-        count = 1
-    return count > most
+        response = JsonResponse({"error": message}, status=status)
+    else:
+        response = HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 def _vote_target(page: Page) -> Page:
@@ -57,17 +88,99 @@ def _vote_target(page: Page) -> Page:
     return page.redirect_target() or page
 
 
-def _limited_voter_key(request) -> str | None:
-    """The reader's voter key (a new reader's session is saved to make one),
-    or None when the reader or their address has answered too often lately."""
-    if _over_limit("address:" + address_digest(client_address(request)), VOTES_PER_ADDRESS):
+def _identify(request) -> Voter:
+    """The voter behind the request: a logged-in user (who takes over the
+    votes of a vote cookie they still carry, as at log-in), a returning
+    reader (vote cookie, then an existing session), or a new reader, who is
+    given a token. No session is ever made for a vote."""
+    cookie_key = cookie_voter_key(request)
+    if request.user.is_authenticated:
+        if cookie_key:
+            adopt_votes(cookie_key, request.user)
+        return Voter(key=voter_key_for(request.user, None), forget_cookie=bool(cookie_key))
+    if cookie_key:
+        return Voter(key=cookie_key)
+    if session_key := session_voter_key(request):
+        return Voter(key=session_key, remember_in_session=True)
+    token = new_voter_token()
+    return Voter(key=reader_voter_key(token), new_token=token)
+
+
+def _seconds_to(moment: datetime.datetime) -> int:
+    return max(1, int((moment - timezone.now()).total_seconds()) + 1)
+
+
+def _reader_limit(voter: Voter) -> tuple[str, int] | None:
+    """Count a returning reader's (or user's) answer against their own limit:
+    None while under it, else the message and seconds for the 429. A new
+    reader has no history to count; the network's lane stands for them."""
+    if voter.new_token:
         return None
-    if request.session.session_key is None and not request.user.is_authenticated:
-        request.session.save()  # a new reader: the session names their vote
-    voter_key = voter_key_for(request.user, request.session.session_key)
-    if _over_limit("reader:" + voter_key, VOTES_PER_READER):
+    most, seconds = VOTES_PER_READER
+    window = int(timezone.now().timestamp()) // seconds
+    window_end = datetime.datetime.fromtimestamp((window + 1) * seconds, tz=datetime.UTC)
+    if take_allowance(f"reader:{window}:{voter.key}", most, window_end):
         return None
-    return voter_key
+    return TOO_MANY, _seconds_to(window_end)
+
+
+def _network_lane(request, page: Page, voter: Voter) -> tuple[str, int] | None:
+    """Count a new answer against its network's lane for the page today
+    (new or returning readers): None while there is room, else the message
+    and the seconds until tomorrow (UTC) for the 429."""
+    today = timezone.now().date()
+    lane, most = (
+        ("new", NEW_READERS_PER_NETWORK)
+        if voter.new_token
+        else ("returning", RETURNING_READERS_PER_NETWORK)
+    )
+    tomorrow = datetime.datetime.combine(
+        today + datetime.timedelta(days=1), datetime.time(), datetime.UTC
+    )
+    name = f"{lane}:{page.pk}:{network_digest(client_network(request), today)}"
+    if take_allowance(name, most, tomorrow):
+        return None
+    return NETWORK_FULL, _seconds_to(tomorrow)
+
+
+def _count_answer(request, page: Page, voter: Voter, is_useful: bool) -> tuple[str, int] | None:
+    """Record the answer unless a limit refuses it (then the message and the
+    Retry-After seconds, and nothing written). Changing an answer counts
+    only against the reader's own limit; a new answer from an anonymous
+    reader also against their network's lane. A returning reader's lane is
+    taken in the vote's own transaction, once the vote turns out to be new,
+    so that a reader's concurrent requests take it once."""
+    if refusal := _reader_limit(voter):
+        return refusal
+    if voter.new_token and (refusal := _network_lane(request, page, voter)):
+        return refusal
+    with transaction.atomic():
+        _vote, created = record_vote(page, is_useful, voter_key=voter.key)
+        is_returning_reader = not voter.new_token and not request.user.is_authenticated
+        if created and is_returning_reader and (refusal := _network_lane(request, page, voter)):
+            transaction.set_rollback(True)
+            return refusal
+    return None
+
+
+def _remember(request, response, voter: Voter) -> None:
+    """Let the reader change their answer later: a new reader's browser gets
+    the vote cookie; a returning reader's session keeps the key for log-in;
+    a user's browser loses a vote cookie whose votes are now the user's."""
+    if voter.new_token:
+        response.set_signed_cookie(
+            VOTER_COOKIE,
+            voter.new_token,
+            salt=VOTER_COOKIE_SALT,
+            max_age=VOTER_COOKIE_SECONDS,
+            secure=request.is_secure(),
+            httponly=True,
+            samesite="Lax",
+        )
+    elif voter.remember_in_session:
+        request.session[VOTER_SESSION_FIELD] = voter.key
+    elif voter.forget_cookie:
+        response.delete_cookie(VOTER_COOKIE, samesite="Lax")
 
 
 # No CSRF token: the vote form is on pages every anonymous reader shares
@@ -77,25 +190,29 @@ def _limited_voter_key(request) -> str | None:
 def page_vote(request, slug):
     """Record the reader's answer (``useful`` = yes/no) for the page, once
     per reader; answer JSON to scripts, else redirect back with thanks.
-    A vote another site's page sends is refused (403)."""
+    A vote another site's page sends is refused (403); one over a limit is
+    429 with Retry-After. Nothing is stored for an answer that does not count."""
     if is_cross_site(request):
         return _refuse(request, "Votes are accepted from this site's pages only.", 403)
     page = page_or_none(slug)
     if page is None:
         return _refuse(request, "There is no page with this title.", 404)
-    voter_key = _limited_voter_key(request)
-    if voter_key is None:
-        return _refuse(request, TOO_MANY, 429)
     answer = request.POST.get("useful", "")
     if answer not in ANSWERS:
         return _refuse(request, 'Please answer "yes" or "no".', 400)
     page = _vote_target(page)
-    record_vote(page, ANSWERS[answer], voter_key=voter_key)
+    voter = _identify(request)
+    if refusal := _count_answer(request, page, voter, ANSWERS[answer]):
+        message, retry_after = refusal
+        return _refuse(request, message, 429, retry_after=retry_after)
     if _wants_json(request):
         counts = vote_counts(page)
-        return JsonResponse({"message": THANKS, "total": counts.total, "useful": answer})
-    messages.success(request, THANKS)
-    return redirect(page_url(page.title, fragment="vote"))
+        response = JsonResponse({"message": THANKS, "total": counts.total, "useful": answer})
+    else:
+        messages.success(request, THANKS)
+        response = redirect(page_url(page.title, fragment="vote"))
+    _remember(request, response, voter)
+    return response
 
 
 @require_safe

@@ -25,6 +25,8 @@ def page_pdf(request, slug):
     page_url = absolute_url(page.get_absolute_url())
     try:
         data = pdf.current_pdf(page, page_url=page_url, base_url=absolute_url("/"))
+    except pdf.PdfTooLong:
+        return _too_long(request, page)
     except pdf.PdfUnavailable:
         return _unavailable(request, page)
     return _pdf_bytes(data, page.title, page.current_revision_id)
@@ -56,6 +58,8 @@ def _pdf_response(request, source: pdf.PdfSource, *, page_url: str, current_url:
     html = pdf.document_html(source, page_url=page_url, current_url=current_url)
     try:
         data = pdf.make_pdf(source, html, base_url=absolute_url("/"))
+    except pdf.PdfTooLong:
+        return _too_long(request, source.page)
     except pdf.PdfUnavailable:
         return _unavailable(request, source.page)
     return _pdf_bytes(data, source.title, source.revision_id)
@@ -66,6 +70,12 @@ def _unavailable(request, page):
     response = render(request, "wiki/page_pdf_unavailable.html", context, status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def _too_long(request, page):
+    # 413: what was asked for is larger than the server will make; trying
+    # again does not help, so no Retry-After.
+    return render(request, "wiki/page_pdf_too_long.html", {"page": page}, status=413)
 
 
 def _pdf_bytes(data: bytes, title: str, revision_id: int | None):
