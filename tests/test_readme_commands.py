@@ -46,6 +46,7 @@ SKIPPED = {
     "make bench": "minutes of benchmarks (needs wrk)",
     "make bench-search": "minutes of benchmarks",
     "make bench-pdf": "minutes of benchmarks",
+    "make bench-hostile": "a benchmark under gunicorn, minutes of hostile input",
     "make audit": "needs Node.js and npm, and minutes of Lighthouse",
     "manage.py createsuperuser": "asks its questions on a terminal only",
 }
