@@ -58,13 +58,13 @@ $(SECRET_FILE):
 # More than one app server: run `make serve` on each with the same
 # DATABASE_URL (PostgreSQL), REDIS_URL (cache, sessions, view counts) and
 # DJANGO_SECRET_KEY (var/secret_key is per machine), behind one proxy, and
-# `manage.py flushviews` from cron on one of them.
+# `manage.py flushviews` from cron on one of them. kcr/gunicorn.conf.py holds
+# the rest: an access log without addresses, user agents or query strings.
 serve: install $(SECRET_FILE)
 	DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat $(SECRET_FILE))}" DJANGO_HTTPS="$${DJANGO_HTTPS:-0}" \
 		$(BIN)/python manage.py migrate --noinput
 	DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat $(SECRET_FILE))}" DJANGO_HTTPS="$${DJANGO_HTTPS:-0}" \
-		$(BIN)/gunicorn kcr.wsgi --workers $(WORKERS) --bind $(HOST):$(PORT) \
-		--access-logfile - --max-requests 5000 --max-requests-jitter 500
+		$(BIN)/gunicorn kcr.wsgi -c kcr/gunicorn.conf.py --workers $(WORKERS) --bind $(HOST):$(PORT)
 
 test: install
 	DJANGO_SECRET_KEY="test-only-not-secret" DJANGO_HTTPS=0 $(BIN)/python -m pytest $(ARGS)

@@ -7,6 +7,7 @@ holds the cache and the sessions so any app server can answer any request.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -33,6 +34,27 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def site_url(value: str) -> str:
+    """``value`` (DJANGO_SITE_URL) as ``scheme://host[:port]``, lower case,
+    without a trailing slash; ImproperlyConfigured when it is anything else."""
+    problem = "DJANGO_SITE_URL must be the site's address, like https://kcr.example.org"
+    try:
+        parts = urlsplit(value.strip())
+        port = parts.port
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{problem} ({error}): {value!r}") from None
+    if parts.scheme.lower() not in {"http", "https"}:
+        raise ImproperlyConfigured(f"{problem} (http or https): {value!r}")
+    if not parts.hostname or parts.username is not None or parts.password is not None:
+        raise ImproperlyConfigured(f"{problem} (a host name, no user or password): {value!r}")
+    if parts.path not in {"", "/"} or parts.query or parts.fragment or value.strip().endswith("?"):
+        raise ImproperlyConfigured(f"{problem} (no path, query or fragment): {value!r}")
+    host = parts.hostname.lower().rstrip(".")
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{parts.scheme.lower()}://{host}" + (f":{port}" if port is not None else "")
+
+
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
@@ -50,6 +72,24 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::
 # and the redirect to https. On by default in production; `make serve` turns it
 # off because it serves plain HTTP on the loopback address.
 HTTPS = env_bool("DJANGO_HTTPS", not DEBUG)
+
+# The site's public address: every absolute URL (canonical links, feeds, the
+# sitemap, robots.txt, PDFs, the CSV export), the origin votes must come from
+# and every cache key that names an address are made from it, never from the
+# request's Host header (which any visitor picks: "LOCALHOST", "localhost.",
+# "127.0.0.1:1" would each make new URLs and new cache entries). Unset, one
+# fixed address is derived at start-up: the scheme DJANGO_HTTPS gives and the
+# first plain name of DJANGO_ALLOWED_HOSTS, or http://127.0.0.1:8000 (where
+# `make run` and `make serve` listen) without DJANGO_ALLOWED_HOSTS; `manage.py
+# check --deploy` warns about it (wiki.checks).
+SITE_URL_IS_DERIVED = not os.environ.get("DJANGO_SITE_URL", "").strip()
+if not SITE_URL_IS_DERIVED:
+    SITE_URL = site_url(os.environ["DJANGO_SITE_URL"])
+elif os.environ.get("DJANGO_ALLOWED_HOSTS", "").strip():
+    plain_hosts = [host.lstrip(".") for host in ALLOWED_HOSTS if host.lstrip(".") not in {"", "*"}]
+    SITE_URL = site_url(("https://" if HTTPS else "http://") + (plain_hosts or ["localhost"])[0])
+else:
+    SITE_URL = ("https://" if HTTPS else "http://") + "127.0.0.1:8000"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -179,6 +219,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# Reader feedback. The address the rate limits and the country lookup see is
+# the peer address unless this many proxies in front of the app append the
+# real one to X-Forwarded-For (a proxy that does not would let readers pick
+# their address). Addresses are never stored.
+WIKI_TRUSTED_PROXIES = env_int("WIKI_TRUSTED_PROXIES", 0)
+
 # Security. Frame denial and nosniff are always on; the rest applies when the
 # site is served over HTTPS.
 X_FRAME_OPTIONS = "DENY"
@@ -190,7 +236,15 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000) if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The redirect to https goes to the site's own host, not the one asked for.
+SECURE_SSL_HOST = urlsplit(SITE_URL).netloc if HTTPS else None
+# X-Forwarded-Proto says a request came over HTTPS only when a proxy in front
+# of the app sets it (and drops what clients send): behind the TLS proxy that
+# DJANGO_HTTPS=1 means, or behind the WIKI_TRUSTED_PROXIES proxies. Served
+# directly (`make serve`: DJANGO_HTTPS=0), any client could send it.
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS or WIKI_TRUSTED_PROXIES > 0 else None
+)
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 # Everything comes from this site: no inline script or style, no other hosts.
@@ -264,11 +318,6 @@ LOGGING = {
     },
 }
 
-# Reader feedback. The address the rate limits and the country lookup see is
-# the peer address unless this many proxies in front of the app append the
-# real one to X-Forwarded-For (a proxy that does not would let readers pick
-# their address). Addresses are never stored.
-WIKI_TRUSTED_PROXIES = env_int("WIKI_TRUSTED_PROXIES", 0)
 # A MaxMind-format country database (.mmdb: MaxMind GeoLite2-Country or
 # DB-IP's free IP-to-Country Lite). Without one, countries are not counted.
 GEOIP_COUNTRY_DB = os.environ.get("GEOIP_COUNTRY_DB", "")

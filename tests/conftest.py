@@ -55,6 +55,15 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture
+def live_server(live_server, settings, _plain_http):
+    """pytest-django's live server, as the site: absolute URLs and the origin
+    votes must come from are its address. (After ``_plain_http``, which
+    pytest-django's own autouse helper may otherwise run later.)"""
+    settings.SITE_URL = live_server.url
+    return live_server
+
+
+@pytest.fixture
 def plain_static(settings):
     """Unhashed static names: the live server serves static files from the
     finders, which know css/site.css but not its hashed production name."""
@@ -85,6 +94,8 @@ def _plain_http(settings):
     # The test client speaks plain HTTP; without DJANGO_DEBUG the settings
     # would answer every request with a redirect to https.
     settings.SECURE_SSL_REDIRECT = False
+    # The site as the test client reaches it (absolute URLs, vote origins).
+    settings.SITE_URL = "http://testserver"
 
 
 @pytest.fixture

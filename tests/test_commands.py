@@ -7,7 +7,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from reversion.models import Revision
 
+from wiki.demo import ARTICLE_PAGES, PAGES
 from wiki.models import Page
+from wiki.services import save_page
 
 
 def test_loaddemo_writes_the_demo_pages(db):
@@ -33,7 +35,46 @@ def test_loaddemo_is_idempotent(db):
     call_command("loaddemo", stdout=output)
     assert Page.objects.count() == pages
     assert Revision.objects.count() == revisions
-    assert "0 written" in output.getvalue()
+    assert "0 created" in output.getvalue()
+    assert f"Skipped {len(PAGES + ARTICLE_PAGES)} that exist already" in output.getvalue()
+
+
+def test_loaddemo_keeps_a_moderators_edit_of_a_demo_page(db, moderator):
+    call_command("loaddemo", stdout=io.StringIO())
+    page = Page.objects.get(title="Interleukin-2")
+    save_page(
+        "Interleukin-2",
+        "Rewritten by a moderator.",
+        user=moderator,
+        summary="rewrite",
+        base_revision_id=page.current_revision_id,
+    )
+    revisions = Revision.objects.count()
+    output = io.StringIO()
+    call_command("loaddemo", stdout=output)
+    page = Page.objects.get(title="Interleukin-2")
+    assert page.body == "Rewritten by a moderator."
+    assert page.current_revision.user == moderator
+    assert Revision.objects.count() == revisions
+    assert "Interleukin-2" in output.getvalue().split("Skipped", 1)[1]
+
+
+def test_loaddemo_creates_only_the_missing_demo_pages(db):
+    call_command("loaddemo", stdout=io.StringIO())
+    Page.objects.get(title="IL-21").delete()
+    kept = Page.objects.get(title="Interleukin-2").current_revision_id
+    output = io.StringIO()
+    call_command("loaddemo", stdout=output)
+    assert Page.objects.filter(title="IL-21").exists()
+    assert Page.objects.get(title="Interleukin-2").current_revision_id == kept
+    assert "1 created" in output.getvalue()
+
+
+def test_loaddemo_leaves_a_page_under_another_spelling_alone(db):
+    save_page("INTERLEUKIN-2", "Someone's own page.", summary="first")
+    call_command("loaddemo", stdout=io.StringIO())
+    page = Page.objects.get(key="interleukin-2")
+    assert (page.title, page.body) == ("INTERLEUKIN-2", "Someone's own page.")
 
 
 def test_demo_interleukin_page_carries_the_trial_figures(client, db):

@@ -47,9 +47,10 @@ def document_of(page, revision_id=None) -> str:
 
 
 @pytest.fixture
-def client(client):
+def client(client, settings):
     """Requests over HTTPS behind the TLS proxy, as in production (no
-    redirect to https; absolute URLs start with https://)."""
+    redirect to https; absolute URLs start with the site's https:// address)."""
+    settings.SITE_URL = "https://testserver"
     client.defaults.update({"HTTP_HOST": "testserver", "HTTP_X_FORWARDED_PROTO": "https"})
     return client
 

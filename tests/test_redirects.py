@@ -179,3 +179,30 @@ def test_page_view_with_links_and_crosslinks_stays_within_budget_when_cold(
         response = client.get("/wiki/Interleukin-2/")
     assert response.status_code == 200
     assert "Related pages" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("url", "location"),
+    [
+        ("/wiki/interleukin-2/", "/wiki/Interleukin-2/"),
+        ("/wiki/INTERLEUKIN-2/history/", "/wiki/Interleukin-2/history/"),
+        ("/wiki/interleukin-2/source/?x=1", "/wiki/Interleukin-2/source/?x=1"),
+        ("/wiki/Interleukin-2", "/wiki/Interleukin-2/"),
+    ],
+)
+def test_canonical_redirect_is_kept_for_minutes_not_for_ever(client, interleukin, url, location):
+    # A 301 without a lifetime is cached for ever: after a move that changes
+    # only letter case, and one back, a browser would loop between the two.
+    response = client.get(url)
+    assert response.status_code == 301
+    assert response["Location"] == location
+    cache_control = {part.strip() for part in response["Cache-Control"].split(",")}
+    assert "max-age=300" in cache_control
+    assert "public" in cache_control
+
+
+def test_canonical_redirect_for_a_moderator_is_not_stored(moderator_client, interleukin):
+    response = moderator_client.get("/wiki/interleukin-2/")
+    assert response.status_code == 301
+    assert "no-store" in response["Cache-Control"]
+    assert "public" not in response["Cache-Control"]

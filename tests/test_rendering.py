@@ -210,3 +210,62 @@ def test_sanitizer_is_idempotent(body):
 )
 def test_parse_redirect(body, expected):
     assert parse_redirect(body) == expected
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        "/\\evil.example/t.png",
+        "//evil.example/t.png",
+        "\\\\evil.example/t.png",
+        " //evil.example/t.png",
+        "/\t/evil.example/t.png",
+        "\n/\\evil.example/t.png",
+        " https://evil.example/t.png",
+        "https://evil.example/t.png",
+        "t.png",
+    ],
+)
+def test_picture_from_another_host_is_refused_however_written(src):
+    from wiki.rendering import is_site_path
+
+    assert not is_site_path(src)
+    assert "evil.example" not in sanitize(f'<img alt="x" src="{src}">')
+    assert "src=" not in sanitize(f'<img alt="x" src="{src}">')
+
+
+@pytest.mark.parametrize("src", ["/static/img/favicon.svg", " /static/img/favicon.svg"])
+def test_picture_from_this_site_is_kept(src):
+    assert 'src="' in sanitize(f'<img alt="x" src="{src}">')
+
+
+@pytest.mark.parametrize(
+    "href",
+    [
+        "//evil.example/",
+        "/\\evil.example/",
+        "\\\\evil.example/",
+        "\\/evil.example/",
+        " https://evil.example/",
+        "\thttps://evil.example/",
+        "\n//evil.example/",
+        "/\t/evil.example/",
+        "\x01https://evil.example/",
+        "HTTPS://evil.example/",
+        "http:evil.example/",
+    ],
+)
+def test_link_to_another_host_is_marked_however_written(href):
+    from wiki.rendering import is_other_site_url
+
+    assert is_other_site_url(href)
+    html = sanitize(f'<a href="{href}">x</a>')
+    assert 'rel="nofollow noopener"' in html
+
+
+@pytest.mark.parametrize("href", ["/wiki/Interleukin-2/", "#side-effects", "Interleukin-2", "?q=x"])
+def test_link_within_the_site_is_not_marked(href):
+    from wiki.rendering import is_other_site_url
+
+    assert not is_other_site_url(href)
+    assert "rel=" not in sanitize(f'<a href="{href}">x</a>')

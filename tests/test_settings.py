@@ -18,7 +18,8 @@ PRINT_SETTINGS = (
     "'cache_location': str(settings.CACHES['default'].get('LOCATION', '')), "
     "'sessions': settings.SESSION_ENGINE, 'hosts': settings.ALLOWED_HOSTS, "
     "'secure_cookies': settings.SESSION_COOKIE_SECURE, 'hsts': settings.SECURE_HSTS_SECONDS, "
-    "'secret': settings.SECRET_KEY}))"
+    "'secret': settings.SECRET_KEY, 'site_url': settings.SITE_URL, "
+    "'proxy_header': settings.SECURE_PROXY_SSL_HEADER, 'ssl_host': settings.SECURE_SSL_HOST}))"
 )
 CLEAN_ENV = {
     key: value
@@ -87,7 +88,10 @@ def test_plain_http_serving_turns_off_https_only_settings():
     assert values["hsts"] == 0
 
 
-def test_check_deploy_is_clean_in_production():
+def check_deploy(**env) -> list[str]:
+    """The issues ``manage.py check --deploy`` reports with production
+    settings, but W021 (HSTS preload), left to the operator on purpose (see
+    the README)."""
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
@@ -96,17 +100,85 @@ def test_check_deploy_is_clean_in_production():
             "DJANGO_DEBUG": "0",
             "DJANGO_SECRET_KEY": "q8v!3k@zP0x_long-and-random-enough-for-the-deploy-check-9h2",
             "DJANGO_ALLOWED_HOSTS": "wiki.example.org",
+            **env,
         },
         capture_output=True,
         text=True,
         timeout=60,
     )
-    # W021 (HSTS preload) is left to the operator on purpose: see the README.
     output = result.stdout + result.stderr
-    remaining = [
-        line for line in output.splitlines() if line.startswith("?:") and "W021" not in line
-    ]
-    assert remaining == [], output
+    return [line for line in output.splitlines() if line.startswith("?:") and "W021" not in line]
+
+
+def test_check_deploy_is_clean_in_production():
+    assert check_deploy(DJANGO_SITE_URL="https://wiki.example.org") == []
+
+
+def test_check_deploy_warns_when_the_site_url_is_unset():
+    issues = check_deploy()
+    assert len(issues) == 1, issues
+    assert issues[0].startswith("?: (wiki.W001) DJANGO_SITE_URL is not set")
+    assert "https://wiki.example.org" in issues[0]  # what it uses instead
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("https://kcr.example.org", "https://kcr.example.org"),
+        ("https://KCR.Example.org./", "https://kcr.example.org"),
+        ("HTTP://127.0.0.1:8000", "http://127.0.0.1:8000"),
+        ("http://[::1]:8000/", "http://[::1]:8000"),
+    ],
+)
+def test_site_url_is_read_from_the_environment(value, expected):
+    values = settings_for(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="x", DJANGO_SITE_URL=value)
+    assert values["site_url"] == expected
+    assert values["ssl_host"] == expected.split("://")[1]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "kcr.example.org",
+        "ftp://kcr.example.org",
+        "https://",
+        "https://kcr.example.org/wiki/",
+        "https://kcr.example.org?x=1",
+        "https://kcr.example.org/#top",
+        "https://user:pw@kcr.example.org",
+        "https://kcr.example.org:99999",
+    ],
+)
+def test_bad_site_url_refuses_to_start(value):
+    result = run_django(PRINT_SETTINGS, DJANGO_DEBUG="1", DJANGO_SITE_URL=value)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: DJANGO_SITE_URL must be the site's address" in result.stderr
+    assert repr(value) in result.stderr
+
+
+def test_site_url_default_is_fixed_and_derived_from_the_settings():
+    assert settings_for(DJANGO_DEBUG="1")["site_url"] == "http://127.0.0.1:8000"
+    assert (
+        settings_for(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="x", DJANGO_HTTPS="0")["site_url"]
+        == "http://127.0.0.1:8000"
+    )
+    values = settings_for(
+        DJANGO_DEBUG="0", DJANGO_SECRET_KEY="x", DJANGO_ALLOWED_HOSTS=".example.org,kcr.example"
+    )
+    assert values["site_url"] == "https://example.org"
+    values = settings_for(DJANGO_DEBUG="1", DJANGO_ALLOWED_HOSTS="*, Wiki.Example.org")
+    assert values["site_url"] == "http://wiki.example.org"
+
+
+def test_forwarded_proto_is_trusted_only_behind_a_proxy():
+    plain = settings_for(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="x", DJANGO_HTTPS="0")
+    assert plain["proxy_header"] is None
+    tls_proxy = settings_for(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="x", DJANGO_HTTPS="1")
+    assert tls_proxy["proxy_header"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+    counted = settings_for(
+        DJANGO_DEBUG="0", DJANGO_SECRET_KEY="x", DJANGO_HTTPS="0", WIKI_TRUSTED_PROXIES="1"
+    )
+    assert counted["proxy_header"] == ["HTTP_X_FORWARDED_PROTO", "https"]
 
 
 @pytest.mark.redis

@@ -1,6 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from wiki.models import Page
 from wiki.titles import (
     canonical_title,
     slug_to_title,
@@ -58,3 +59,40 @@ def test_invalid_titles_are_refused(raw):
 
 def test_longest_allowed_title_is_accepted():
     assert validate_title("x" * 255) == "x" * 255
+
+
+@pytest.mark.parametrize("raw", [".", "..", " . ", "_.._", "_._"])
+def test_dot_segment_titles_are_refused(raw):
+    with pytest.raises(ValidationError) as error:
+        validate_title(raw)
+    assert error.value.code == "dot_segment"
+
+
+@pytest.mark.parametrize("title", ["...", ".x", "x.", ". .", "Dr. No"])
+def test_titles_with_dots_that_are_not_dot_segments_are_accepted(title):
+    assert validate_title(title) == title
+
+
+@pytest.mark.parametrize("title", [".", ".."])
+def test_moving_a_page_to_a_dot_segment_title_is_a_form_error(moderator_client, make_page, title):
+    make_page("Old Name", "Body.")
+    response = moderator_client.post("/wiki/Old_Name/move/", {"new_title": title})
+    assert response.status_code == 400
+    assert "A title cannot be “.” or “..”" in response.content.decode()
+    assert list(Page.objects.values_list("title", flat=True)) == ["Old Name"]
+
+
+@pytest.mark.parametrize("slug", [".", "..", "%2e", "%2E%2e"])
+def test_editing_a_dot_segment_title_is_refused(moderator_client, db, slug):
+    response = moderator_client.post(f"/wiki/{slug}/edit/", {"body": "Text.", "summary": "x"})
+    assert response.status_code == 400
+    assert "A title cannot be “.” or “..”" in response.content.decode()
+    assert not Page.objects.exists()
+
+
+def test_wiki_link_to_a_dot_segment_makes_no_page_url():
+    from wiki.rendering import render_markdown
+
+    html = render_markdown("[[.]] and [[..]]").html
+    assert 'href="/wiki/./' not in html
+    assert 'href="/wiki/../' not in html

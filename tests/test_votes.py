@@ -602,6 +602,8 @@ def test_network_allowance_is_shared_by_two_servers_without_redis(tmp_path):
             "DJANGO_SECRET_KEY": "votes-two-servers-test-only-secret-0123456789",
             "DJANGO_HTTPS": "0",
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            # Both servers behind one proxy at this address: the votes' origin.
+            "DJANGO_SITE_URL": "http://wiki.test",
             "DJANGO_LOG_LEVEL": "WARNING",
         }
     )
@@ -626,7 +628,7 @@ def test_network_allowance_is_shared_by_two_servers_without_redis(tmp_path):
         for number in range(40):
             server = servers[number % 2]
             status, headers, _body = Browser().request(
-                server.url + VOTE_URL, {"useful": "no"}, headers={"Origin": server.url}
+                server.url + VOTE_URL, {"useful": "no"}, headers={"Origin": "http://wiki.test"}
             )
             statuses.append(status)
     finally:

@@ -11,17 +11,19 @@ also that revision's summary, cross-link label and source name.
 
 import itertools
 import re
-from urllib.parse import quote, urlencode
+from html.parser import HTMLParser
+from urllib.parse import quote, urlencode, urljoin, urlsplit
 from xml.etree import ElementTree
 
 import pytest
 from django.test import Client
 
 from tests.edit_data import edit_data
-from tests.html_checks import dangers, page_dangers
+from tests.html_checks import browser_url, dangers, page_dangers
 from tests.xss_vectors import (
     BODY_FAMILIES,
     LABEL_VECTORS,
+    OTHER_SITE_URLS,
     REFUSED_SOURCE_URLS,
     SOURCE_NAME_VECTORS,
     SOURCE_URL_VECTORS,
@@ -268,3 +270,58 @@ def test_markup_in_urls_is_never_reflected(moderator_client, make_page, vector):
             assert response["X-Content-Type-Options"] == "nosniff"
             continue
         assert page_dangers(response.content.decode()) == [], url
+
+
+SITE_PAGE = "https://testserver/wiki/Some_Page/"
+
+
+def browser_host(url: str) -> str | None:
+    """The host a browser on ``SITE_PAGE`` goes to for ``url`` (an attribute
+    value as the page holds it), or None for a non-web URL (mailto:)."""
+    cleaned = browser_url(url).replace("\\", "/")  # http(s): a backslash is a slash
+    parts = urlsplit(urljoin(SITE_PAGE, cleaned))
+    if parts.scheme not in {"http", "https"}:
+        return None
+    # "http:host" on an https page is http://host/ to a browser.
+    return parts.hostname or cleaned.split(":", 1)[1].lstrip("/").split("/")[0]
+
+
+class _UrlCollector(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.images, self.links = [], []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "img" and "src" in attributes:
+            self.images.append(attributes["src"])
+        if tag == "a" and "href" in attributes:
+            self.links.append((attributes["href"], attributes.get("rel")))
+
+
+def other_site_urls(html: str) -> list[str]:
+    """Pictures from another host, and links to one without our rel."""
+    collector = _UrlCollector()
+    collector.feed(html)
+    found = [f"img {src!r}" for src in collector.images if browser_host(src) != "testserver"]
+    for href, rel in collector.links:
+        host = browser_host(href)
+        if host not in {None, "testserver"} and rel != "nofollow noopener":
+            found.append(f"a {href!r} rel={rel!r}")
+    return found
+
+
+@pytest.mark.parametrize("vector", OTHER_SITE_URLS)
+def test_other_site_urls_are_refused_as_pictures_and_marked_as_links(vector):
+    html = render_markdown(vector).html
+    assert other_site_urls(html) == [], html
+
+
+def test_other_site_urls_in_a_saved_page_are_refused_or_marked(moderator_client, db):
+    body = "\n\n".join(OTHER_SITE_URLS)
+    response = save(moderator_client, "Other Sites", body, summary="other sites")
+    assert response.status_code == 302, form_errors(response)
+    html = fetch(Client(), path_of("Other Sites"))
+    article = html.split('<div class="page-body', 1)[-1]
+    assert other_site_urls(article) == []
+    assert article.count('rel="nofollow noopener"') >= 13

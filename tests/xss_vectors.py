@@ -250,6 +250,36 @@ MUTATION = [
     "<a\x0chref=javascript:alert(1)>x</a>",
 ]
 
+# URLs a browser takes to another host although they do not start with
+# "http": network-path references (//host), a backslash read as a slash
+# (/\host, \\host), and leading spaces, tabs, newlines or control characters
+# that the browser drops. Pictures from them must be refused like any other
+# picture from elsewhere, and links to them marked like other outside links.
+OTHER_SITE_URLS = [
+    "![x](/\\evil.example/t.png)",
+    "![x](//evil.example/t.png)",
+    "![x](<\\\\evil.example/t.png>)",
+    '<img src="/\\evil.example/t.png">',
+    '<img src="\\\\evil.example/t.png">',
+    '<img src=" //evil.example/t.png">',
+    '<img src="/&#9;/evil.example/t.png">',
+    '<img src="&#10;/\\evil.example/t.png">',
+    '<img src=" https://evil.example/t.png">',
+    "[x](//evil.example/)",
+    "[x](/\\evil.example/)",
+    "[x](HTTPS://evil.example/)",
+    "[x](http:evil.example/)",
+    '<a href="/\\evil.example/">x</a>',
+    '<a href="\\\\evil.example/">x</a>',
+    '<a href="\\/evil.example/">x</a>',
+    '<a href=" https://evil.example/">x</a>',
+    '<a href="&#9;https://evil.example/">x</a>',
+    '<a href="&#10;//evil.example/">x</a>',
+    '<a href="/&#9;/evil.example/">x</a>',
+    '<a href="&#1;https://evil.example/">x</a>',
+    '<a href=" /\\evil.example/">x</a>',
+]
+
 BODY_FAMILIES = {
     "tags": CLASSIC_TAGS,
     "events": EVENT_ATTRIBUTES,
@@ -260,6 +290,7 @@ BODY_FAMILIES = {
     "attributes": ATTRIBUTE_LISTS,
     "comments": COMMENTS_AND_CDATA,
     "mutation": MUTATION,
+    "other-sites": OTHER_SITE_URLS,
 }
 
 # Valid titles (no / # ? [ ] { } | < >) that are still markup or a script

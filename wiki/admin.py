@@ -23,6 +23,7 @@ from wiki.feedback import (
 from wiki.forms import RecoverForm
 from wiki.models import Page, PageFeedback, SiteSettings
 from wiki.services import delete_page, recover_page, recovery_title
+from wiki.site import absolute_url
 
 
 @admin.register(Page)
@@ -344,7 +345,7 @@ class PageFeedbackAdmin(admin.ModelAdmin):
             writer.writerow(
                 [
                     _csv_cell(page.title),
-                    request.build_absolute_uri(page.get_absolute_url()),
+                    absolute_url(page.get_absolute_url()),
                     page.yes_votes,
                     page.no_votes,
                     page.total_votes,

@@ -7,4 +7,6 @@ class WikiConfig(AppConfig):
     verbose_name = "Wiki"
 
     def ready(self):
-        from wiki import signals  # noqa: F401  (connects the receivers)
+        # Imported for their side effects: registering the system checks and
+        # connecting the signal receivers.
+        from wiki import checks, signals  # noqa: F401

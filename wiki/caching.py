@@ -26,6 +26,12 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control, pat
 # Long enough to absorb a burst of readers on one article, short enough that
 # an edit reaches readers behind a proxy within a minute.
 PUBLIC_MAX_AGE = 60
+# How long a browser or proxy may keep a redirect to a page's canonical URL.
+# A 301 without Cache-Control is kept for ever, so a move that only changes
+# letter case (interleukin-2 -> Interleukin-2, then back) would send a browser
+# round a loop (ERR_TOO_MANY_REDIRECTS) until its cache is cleared; this way
+# the old answer is gone within minutes.
+CANONICAL_REDIRECT_MAX_AGE = 5 * 60
 # A week: the lifetime of cache entries whose key changes with what they hold
 # (a body's hash, a revision, a link_version), so that they never go stale; it
 # only bounds the memory that old entries take. Listed in wiki.display.
@@ -86,6 +92,13 @@ def mark_public(response) -> None:
     back when the response turns out to be personal."""
     patch_cache_control(response, public=True, max_age=0, s_maxage=PUBLIC_MAX_AGE)
     patch_vary_headers(response, ("Cookie",))
+
+
+def mark_canonical_redirect(response) -> None:
+    """Let browsers and proxies keep a redirect to a canonical URL for
+    ``CANONICAL_REDIRECT_MAX_AGE`` seconds, not for ever (the middleware
+    makes a logged-in user's ``private, no-store``)."""
+    patch_cache_control(response, public=True, max_age=CANONICAL_REDIRECT_MAX_AGE)
 
 
 def _is_personal(request, response) -> bool:

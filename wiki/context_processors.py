@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.cache import cache
 
 from wiki.models import DEFAULT_DISCLAIMER, DEFAULT_DISCLAIMER_SHORT, SiteSettings
@@ -33,7 +34,8 @@ def forget_disclaimer() -> None:
 
 
 def site(request):
-    """The disclaimer and the reader's role, for every template."""
+    """The disclaimer, the reader's role and the site's address (for
+    absolute URLs: never the request's Host), for every template."""
     user = getattr(request, "user", None)
 
     def disclaimer_paragraphs():
@@ -46,4 +48,5 @@ def site(request):
     return {
         "disclaimer_paragraphs": disclaimer_paragraphs,
         "is_moderator": is_moderator,
+        "site_url": settings.SITE_URL,
     }

@@ -237,3 +237,29 @@ ARTICLE_METADATA = {
         "source_name": "National Cancer Institute: Pazopanib Hydrochloride",
     },
 }
+
+
+def load_demo_pages() -> tuple[list[str], list[str]]:
+    """Create every demo page that does not exist yet, through ``save_page``.
+
+    A page that exists under any spelling of a demo title (a redirect left by
+    a move included) is never touched, so a moderator's edit of a demo page
+    survives every ``make run``. Returns ``(created, skipped)`` titles, in the
+    order they are loaded."""
+    from wiki.models import Page
+    from wiki.services import save_page
+
+    created, skipped = [], []
+    for title, body in PAGES + ARTICLE_PAGES:
+        if Page.objects.with_title(title).exists():
+            skipped.append(title)
+            continue
+        save_page(
+            title,
+            body,
+            summary="Demo content",
+            metadata=ARTICLE_METADATA.get(title),
+            crosslinks=CROSSLINKS.get(title),
+        )
+        created.append(title)
+    return created, skipped

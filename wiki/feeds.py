@@ -1,4 +1,6 @@
-"""The Atom feed of recent changes."""
+"""The Atom feed of recent changes. Every link is absolute on the site's
+address (wiki.site): Django's Feed would otherwise prefix the request's Host
+to the links, the feed's own URL and the entry ids."""
 
 import re
 
@@ -9,6 +11,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.http import require_safe
 
 from wiki.changes import recent_revisions
+from wiki.site import absolute_url
 
 # Characters XML 1.0 cannot carry (Django's feed writer refuses them with an
 # error). An edit summary may hold one; the feed shows a space instead.
@@ -26,7 +29,10 @@ class RecentChangesFeed(Feed):
         return super().__call__(request, *args, **kwargs)
 
     def link(self):
-        return reverse("wiki:recent-changes")
+        return absolute_url(reverse("wiki:recent-changes"))
+
+    def feed_url(self):
+        return absolute_url(reverse("wiki:recent-changes-feed"))
 
     def items(self):
         """What recent changes shows by default: 30 days, at most 50 edits."""
@@ -46,8 +52,9 @@ class RecentChangesFeed(Feed):
         slug = info.page.slug
         if info.previous_revision_id:
             ids = {"from_id": info.previous_revision_id, "to_id": info.revision_id}
-            return reverse("wiki:page-diff", kwargs={"slug": slug, **ids})
-        return reverse("wiki:page-revision", kwargs={"slug": slug, "revision_id": info.revision_id})
+            return absolute_url(reverse("wiki:page-diff", kwargs={"slug": slug, **ids}))
+        ids = {"slug": slug, "revision_id": info.revision_id}
+        return absolute_url(reverse("wiki:page-revision", kwargs=ids))
 
     def item_pubdate(self, info):
         return info.revision.date_created

@@ -36,7 +36,7 @@ from wiki.titles import page_url, title_key, validate_title
 
 # Bump when the pipeline's output, or the shape of ``Rendered``, changes, so
 # that HTML cached by an earlier version is made again.
-RENDER_VERSION = 2
+RENDER_VERSION = 3
 
 # The tags the sanitizer keeps: those that start a new line of text (where
 # wiki.plaintext breaks its lines), and those that flow within one.
@@ -235,11 +235,40 @@ def _markdown_converter() -> tuple[markdown.Markdown, _LinksFound]:
     return converter, _local.found
 
 
+# What a browser's URL parser does before anything else: it removes tabs and
+# newlines anywhere and strips C0 control characters and spaces at both ends.
+_URL_IGNORED_RE = re.compile(r"[\t\n\r]")
+_C0_AND_SPACE = "".join(chr(code) for code in range(0x21))
+# An http(s) URL, or one that names a host without a scheme: in an http(s)
+# page a browser reads a backslash as a slash, so "/\\host" and "\\\\host"
+# are "//host" too.
+_OTHER_SITE_RE = re.compile(r"(?i)(https?:|[/\\]{2})")
+
+
+def _browser_url(value: str) -> str:
+    return _URL_IGNORED_RE.sub("", value).strip(_C0_AND_SPACE)
+
+
+def is_other_site_url(url: str) -> bool:
+    """True when a browser on one of our pages would take ``url`` (an href or
+    src as the sanitizer leaves it) to another host, or may: any http(s) URL
+    and any network-path reference (``//host``, ``/\\host``), also behind
+    leading spaces, control characters, tabs or newlines, which browsers drop.
+    A path (``/wiki/X/``), a fragment or a relative path stays on this site."""
+    return bool(_OTHER_SITE_RE.match(_browser_url(url)))
+
+
+def is_site_path(url: str) -> bool:
+    """True when ``url`` is, as a browser reads it, a path from this site's
+    root (``/static/img/x.png``): one slash, then no slash or backslash."""
+    cleaned = _browser_url(url)
+    return cleaned.startswith("/") and not is_other_site_url(cleaned)
+
+
 def _keep_local_images(tag: str, attribute: str, value: str) -> str | None:
     # Images load from this site only: a picture from another host would tell
     # that host which patient read which page.
-    is_remote = not value.startswith("/") or value.startswith("//")
-    if tag == "img" and attribute == "src" and is_remote:
+    if tag == "img" and attribute == "src" and not is_site_path(value):
         return None
     return value
 
@@ -275,7 +304,7 @@ def _a_tag(attributes: dict[str, str]) -> str:
 def _mark_external(match: re.Match) -> str:
     attributes = _attributes(match.group(1))
     href = html_lib.unescape(attributes.get("href", ""))
-    if re.match(r"(?i)https?://", href):
+    if is_other_site_url(href):
         attributes["rel"] = EXTERNAL_REL
     return _a_tag(attributes)
 

@@ -2,6 +2,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from wiki.site import site_origin
+
 
 def no_client_address(request):
     """django-axes asks for the client's address to store beside a failed
@@ -17,11 +19,11 @@ def is_cross_site(request) -> bool:
     keep proxies from caching it). Browsers send ``Origin`` with every POST
     (the string "null" from an opaque origin), and ``Referer`` on same-origin
     requests under our same-origin referrer policy: either must name this
-    site (or a CSRF trusted origin). A request with neither is refused too:
+    site (DJANGO_SITE_URL's origin, never the Host header, or a CSRF trusted
+    origin). A request with neither is refused too:
     an old browser sent by another site's no-referrer form would send
     neither, while our own pages always let the browser send one."""
-    here = f"{request.scheme}://{request.get_host()}"
-    allowed = {here, *settings.CSRF_TRUSTED_ORIGINS}
+    allowed = {site_origin(), *settings.CSRF_TRUSTED_ORIGINS}
     origin = request.headers.get("Origin")
     if origin is not None:
         return origin not in allowed

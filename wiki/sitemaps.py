@@ -1,15 +1,27 @@
 """The sitemap: every content page (redirects excluded), and the article
-year lists."""
+year lists, at the site's address (wiki.site), never the request's Host."""
 
 from django.contrib.sitemaps import Sitemap
 from django.db.models.functions import ExtractYear
 from django.urls import reverse
 
 from wiki.models import Page
+from wiki.site import site_domain, site_scheme
 from wiki.titles import MAIN_PAGE_TITLE, title_key
 
 
-class PageSitemap(Sitemap):
+class SiteSitemap(Sitemap):
+    """A sitemap whose URLs start with DJANGO_SITE_URL: Django's own take the
+    request's scheme and Host."""
+
+    def get_protocol(self, protocol=None):
+        return site_scheme()
+
+    def get_domain(self, site=None):
+        return site_domain()
+
+
+class PageSitemap(SiteSitemap):
     def items(self):
         return (
             Page.objects.content_pages()
@@ -30,7 +42,7 @@ class PageSitemap(Sitemap):
         return page.updated_at
 
 
-class ArticleYearSitemap(Sitemap):
+class ArticleYearSitemap(SiteSitemap):
     def items(self):
         years = Page.objects.articles().annotate(year=ExtractYear("article_date"))
         return [None, *years.values_list("year", flat=True).distinct().order_by("-year")]

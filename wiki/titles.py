@@ -20,6 +20,8 @@ MAX_TITLE_LENGTH = 255
 # orphaned-pages list never counts as an orphan.
 MAIN_PAGE_TITLE = "Main Page"
 FORBIDDEN_CHARACTERS = set("/#?[]{}|<>")
+# /wiki/./ and /wiki/../ are /wiki/ and / to a browser (and so are %2e forms).
+DOT_SEGMENTS = {".", ".."}
 _SPACES = re.compile(r"[\s_]+")
 
 
@@ -60,12 +62,19 @@ def page_url(title: str, action: str = "", *, fragment: str = "") -> str:
 def validate_title(raw: str) -> str:
     """Return the canonical form of ``raw`` or raise ``ValidationError``.
 
-    A title is 1-255 characters after canonicalisation and contains none of
-    ``/ # ? [ ] { } | < >`` and no control characters.
+    A title is 1-255 characters after canonicalisation, is not ``.`` or
+    ``..`` and contains none of ``/ # ? [ ] { } | < >`` and no control
+    characters.
     """
     title = canonical_title(raw)
     if not title:
         raise ValidationError("A title cannot be empty.", code="empty")
+    if title in DOT_SEGMENTS:
+        raise ValidationError(
+            "A title cannot be “.” or “..”: browsers read those as parts of the address "
+            "(this folder, the folder above), so no link could reach the page.",
+            code="dot_segment",
+        )
     if len(title) > MAX_TITLE_LENGTH:
         raise ValidationError(
             f"A title can be at most {MAX_TITLE_LENGTH} characters long.", code="too_long"

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_safe
 
 from wiki import search
 from wiki.models import Page
+from wiki.site import absolute_url
 from wiki.titles import MAX_TITLE_LENGTH
 from wiki.views.lookup import page_or_none
 
@@ -124,5 +125,5 @@ def robots_txt(request):
     """Crawlers: the sitemap, and no edit, history, diff or search URLs."""
     lines = ["User-agent: *"]
     lines += [f"Disallow: {path}" for path in ROBOTS_DISALLOWED]
-    lines += ["", f"Sitemap: {request.build_absolute_uri(reverse('wiki:sitemap'))}", ""]
+    lines += ["", f"Sitemap: {absolute_url(reverse('wiki:sitemap'))}", ""]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

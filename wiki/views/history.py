@@ -3,6 +3,7 @@ contributions (the queries themselves are in ``wiki.changes``)."""
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
@@ -119,8 +120,7 @@ def _diff_etag(request, page, infos) -> str | None:
     if request.user.is_authenticated or len(messages.get_messages(request)):
         return None
     return make_etag(
-        request.scheme,
-        request.get_host(),
+        settings.SITE_URL,  # never the Host header: one ETag whatever Host is sent
         page.title,
         *(
             (info.revision_id, info.revision.user and info.revision.user.get_username())

@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.urls import reverse
 
+from wiki.caching import mark_canonical_redirect
 from wiki.changes import revision_rows
 from wiki.models import Page, RevisionInfo
 from wiki.revisions import MAX_REVISION_ID
@@ -55,14 +56,17 @@ def canonical_redirect(request, page: Page, slug: str):
     """A permanent redirect to the same URL (query string kept) under the
     page's canonical slug when ``slug`` spells the title differently (letter
     case, spaces), else None. Only for GET and HEAD: a redirected POST would
-    lose what the browser sent."""
+    lose what the browser sent. Kept by browsers for minutes, not for ever:
+    the canonical spelling can change (``mark_canonical_redirect``)."""
     if slug == page.slug or request.method not in {"GET", "HEAD"}:
         return None
     match = request.resolver_match
     url = reverse(match.view_name, args=match.args, kwargs={**match.kwargs, "slug": page.slug})
     if request.META.get("QUERY_STRING"):
         url += "?" + request.META["QUERY_STRING"]
-    return HttpResponsePermanentRedirect(url)
+    response = HttpResponsePermanentRedirect(url)
+    mark_canonical_redirect(response)
+    return response
 
 
 def missing_page(request, title: str):

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_safe
 from wiki import pdf
 from wiki.models import Page
 from wiki.revisions import MAX_REVISION_ID
+from wiki.site import absolute_url
 from wiki.views.lookup import canonical_redirect, page_for_slug
 
 # Seconds a reader is asked to wait before trying again after a 503.
@@ -21,9 +22,9 @@ def page_pdf(request, slug):
     if response := canonical_redirect(request, page, slug):
         return response
     page = page.redirect_target() or page
-    page_url = request.build_absolute_uri(page.get_absolute_url())
+    page_url = absolute_url(page.get_absolute_url())
     try:
-        data = pdf.current_pdf(page, page_url=page_url, base_url=request.build_absolute_uri("/"))
+        data = pdf.current_pdf(page, page_url=page_url, base_url=absolute_url("/"))
     except pdf.PdfTooLong:
         return _too_long(request, page)
     except pdf.PdfUnavailable:
@@ -48,15 +49,15 @@ def revision_pdf(request, slug, revision_id):
     return _pdf_response(
         request,
         source,
-        page_url=request.build_absolute_uri(revision_path),
-        current_url=request.build_absolute_uri(page.get_absolute_url()),
+        page_url=absolute_url(revision_path),
+        current_url=absolute_url(page.get_absolute_url()),
     )
 
 
 def _pdf_response(request, source: pdf.PdfSource, *, page_url: str, current_url: str):
     html = pdf.document_html(source, page_url=page_url, current_url=current_url)
     try:
-        data = pdf.make_pdf(source, html, base_url=request.build_absolute_uri("/"))
+        data = pdf.make_pdf(source, html, base_url=absolute_url("/"))
     except pdf.PdfTooLong:
         return _too_long(request, source.page)
     except pdf.PdfUnavailable:

@@ -1,5 +1,6 @@
 """Function views: parse the request, load, call a queryset or service, render."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -16,7 +17,7 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, urlencode
 from django.views.decorators.http import require_GET, require_safe
 
-from wiki.caching import make_etag, mark_public, state_last_modified
+from wiki.caching import make_etag, mark_canonical_redirect, mark_public, state_last_modified
 from wiki.context_processors import request_disclaimer
 from wiki.display import page_display
 from wiki.feedback import vote_counts
@@ -70,12 +71,13 @@ def _validators(request, shown: Page, redirected_from, redirect_target_exists):
     The ETag covers everything the page shows that can change: the current
     revisions (body, metadata, cross-links, titles), ``link_version`` (which
     links are missing), the vote counts, whether a redirect's target exists,
-    the disclaimer, the URL (the login link holds it) and the code."""
+    the disclaimer, the site's address (the canonical link holds it; never
+    the Host header, so made-up Hosts share one cache entry), the URL (the
+    login link holds it) and the code."""
     if request.user.is_authenticated or len(messages.get_messages(request)):
         return None
     content = make_etag(
-        request.scheme,
-        request.get_host(),
+        settings.SITE_URL,
         *(
             (page.pk, page.title, page.current_revision_id, page.link_version, page.updated_at)
             for page in (shown, redirected_from)
@@ -200,11 +202,14 @@ def page_detail(request, slug):
 @require_safe
 def page_without_slash(request, slug):
     """``/wiki/Title`` (no trailing slash): one permanent redirect to the
-    canonical URL (query string kept), or the missing-page answer."""
+    canonical URL (query string kept, kept by browsers for minutes), or the
+    missing-page answer."""
     url = page_for_slug(slug).get_absolute_url()
     if request.GET:
         url += "?" + urlencode(request.GET, doseq=True)
-    return HttpResponsePermanentRedirect(url)
+    response = HttpResponsePermanentRedirect(url)
+    mark_canonical_redirect(response)
+    return response
 
 
 @require_safe

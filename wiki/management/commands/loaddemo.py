@@ -1,21 +1,20 @@
 from django.core.management.base import BaseCommand
 
-from wiki.demo import ARTICLE_METADATA, ARTICLE_PAGES, CROSSLINKS, PAGES
-from wiki.services import save_page
+from wiki.demo import load_demo_pages
 
 
 class Command(BaseCommand):
-    help = "Load the demo pages. Safe to run again: unchanged pages get no new revision."
+    help = (
+        "Create the demo pages that do not exist yet. Safe to run again: a page "
+        "that exists (edited by a moderator or not) is left as it is."
+    )
 
     def handle(self, *args, **options):
-        written = 0
-        for title, body in PAGES + ARTICLE_PAGES:
-            result = save_page(
-                title,
-                body,
-                summary="Demo content",
-                metadata=ARTICLE_METADATA.get(title),
-                crosslinks=CROSSLINKS.get(title),
+        created, skipped = load_demo_pages()
+        total = len(created) + len(skipped)
+        self.stdout.write(f"Demo pages: {total} in all, {len(created)} created.")
+        if skipped:
+            self.stdout.write(
+                f"Skipped {len(skipped)} that exist already (left as they are): "
+                + ", ".join(skipped)
             )
-            written += result.changed
-        self.stdout.write(f"Demo pages: {len(PAGES + ARTICLE_PAGES)} in all, {written} written.")
