@@ -12,8 +12,8 @@ table, a few 500-row tables), then:
    real WeasyPrint jobs of several seconds each) while one anonymous reader
    fetches an ordinary page, and prints that reader's p50 and p99 (target
    p99 < 100 ms) and the web workers' RSS (target < 150 MB);
-3. does both with sync workers (as `make serve`) and with gthread workers
-   (`--worker-class gthread --threads 4`), and prints one job's round trip
+3. does both with gthread workers (as `make serve`, four threads each) and
+   with sync workers (one request per process), and prints one job's round trip
    and the render time of a body at each markup limit.
 
 Never touches your data: everything lives in a temporary directory.
@@ -46,9 +46,11 @@ MODERATOR, PASSWORD = "hostile-moderator", "hostile-password-not-secret-42"
 LOOP_SECONDS = int(os.environ.get("BENCH_SECONDS", "20"))
 CLIENTS = 4
 HEAVY_TABLES = 6
+# "gthread" is what `make serve` runs (kcr/gunicorn.conf.py); "sync" is the
+# one-request-per-process worker it replaced, for comparison.
 WORKER_MODES = {
-    "sync": [],
-    "gthread": ["--worker-class", "gthread", "--threads", "4"],
+    "sync": ["--worker-class", "sync", "--threads", "1"],
+    "gthread": [],
 }
 
 TABLE_190_KB = "| Cancer | Patients | Response |\n|---|---|---|\n" + "".join(
@@ -114,10 +116,12 @@ def prepare(env) -> None:
 
 class Server:
     def __init__(self, env, worker_args):
-        # As `make serve` starts it, plus the worker options being compared.
+        # As `make serve` starts it (its config file), plus the worker
+        # options being compared, without the access log.
         self.process = subprocess.Popen(
-            [GUNICORN, "kcr.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{PORT}"]
-            + ["--max-requests", "5000", "--max-requests-jitter", "500", "--log-level", "error"]
+            [GUNICORN, "kcr.wsgi", "-c", "kcr/gunicorn.conf.py", "--workers", "2"]
+            + ["--bind", f"127.0.0.1:{PORT}", "--access-logfile", "/dev/null"]
+            + ["--log-level", "error"]
             + worker_args,
             cwd=ROOT,
             env=env,
