@@ -5,12 +5,6 @@ from django.conf import settings
 from wiki.site import site_origin
 
 
-def no_client_address(request):
-    """django-axes asks for the client's address to store beside a failed
-    login; we keep none (lockout is by username)."""
-    return None
-
-
 def is_cross_site(request) -> bool:
     """True when a browser says this request comes from another site.
 
