@@ -111,7 +111,7 @@ class Server:
 
 @pytest.fixture
 def two_servers(transactional_db, tmp_path):
-    if not (BASE_DIR / "staticfiles" / "staticfiles.json").exists():
+    if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
             cwd=BASE_DIR,
