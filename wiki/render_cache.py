@@ -52,11 +52,17 @@ def body_digest(body: str) -> str:
 
 def render_cache_key(body: str) -> str:
     """The cache key of ``body``'s stage-1 render."""
-    return f"wiki:render:{RENDER_VERSION}:{body_digest(body)}"
+    return _render_keys(body)[0]
 
 
-def _too_slow_key(body: str) -> str:
-    return f"wiki:render-too-slow:{RENDER_VERSION}:{body_digest(body)}"
+def _render_keys(body: str) -> tuple[str, str]:
+    """The keys of ``body``'s render and of its "too slow" mark, from one
+    hash of the body."""
+    digest = body_digest(body)
+    return (
+        f"wiki:render:{RENDER_VERSION}:{digest}",
+        f"wiki:render-too-slow:{RENDER_VERSION}:{digest}",
+    )
 
 
 def cached_render(body: str, *, for_reader: bool = False) -> Rendered:
@@ -75,7 +81,7 @@ def cached_render(body: str, *, for_reader: bool = False) -> Rendered:
         if isinstance(prepared[body], MarkupTooComplex):
             raise prepared[body]
         return prepared[body]
-    cache_key, too_slow_key = render_cache_key(body), _too_slow_key(body)
+    cache_key, too_slow_key = _render_keys(body)
     found = cache.get_many([cache_key, too_slow_key])
     if cache_key in found:
         html, targets, link_titles = found[cache_key]
@@ -97,9 +103,9 @@ def cached_render(body: str, *, for_reader: bool = False) -> Rendered:
 def render_in_job(body: str, *, for_reader: bool = False) -> Rendered:
     """``render_markdown(body)``, in a job unless ``body`` is small (no
     cache). Raises ``MarkupTooComplex`` as ``cached_render``."""
-    check_markup(body)  # here too: a refused body never costs a job
     if len((body or "").encode("utf-8")) < INLINE_RENDER_BYTES:
-        return render_markdown(body)
+        return render_markdown(body)  # which checks the limits itself
+    check_markup(body)  # before the job too: a refused body never costs one
     limit = settings.WIKI_RENDER_TIME_LIMIT
     try:
         html, targets, link_titles = jobs.run_job(

@@ -412,20 +412,9 @@ def check_markup(body: str) -> None:
             code="too_deep",
         )
     counts = markup_counts(body)
-    if counts.brackets > MAX_BRACKETS:
-        raise MarkupTooComplex(
-            "This page has %(count)s square brackets “[”; the most allowed is %(limit)s. "
-            "Split it into several pages, or write a bracket that is not a link as “\\[”.",
-            params={"count": counts.brackets, "limit": MAX_BRACKETS},
-            code="too_many_brackets",
-        )
-    if counts.wiki_links > MAX_WIKI_LINKS:
-        raise MarkupTooComplex(
-            "This page has %(count)s wiki links “[[”; the most allowed is %(limit)s. "
-            "Split it into several pages.",
-            params={"count": counts.wiki_links, "limit": MAX_WIKI_LINKS},
-            code="too_many_wiki_links",
-        )
+    for name, limit, message, code in _COUNT_LIMITS:
+        if (count := getattr(counts, name)) > limit:
+            raise MarkupTooComplex(message, params={"count": count, "limit": limit}, code=code)
     if counts.bracket_reading > MAX_BRACKET_READING:
         raise MarkupTooComplex(
             "The square brackets on this page cannot be matched quickly: a “[” on line "
@@ -436,20 +425,40 @@ def check_markup(body: str) -> None:
             params={"line": counts.first_unclosed_line or 1},
             code="unclosed_brackets",
         )
-    if counts.headings > MAX_HEADINGS:
-        raise MarkupTooComplex(
-            "This page has %(count)s headings; the most allowed is %(limit)s. "
-            "Split it into several pages.",
-            params={"count": counts.headings, "limit": MAX_HEADINGS},
-            code="too_many_headings",
-        )
-    if counts.footnotes > MAX_FOOTNOTES:
-        raise MarkupTooComplex(
-            "This page has %(count)s footnote marks “[^” (references and notes); the most "
-            "allowed is %(limit)s. Split it into several pages.",
-            params={"count": counts.footnotes, "limit": MAX_FOOTNOTES},
-            code="too_many_footnotes",
-        )
+
+
+# The counted limits of check_markup: (MarkupCounts field, limit, message, code),
+# checked in this order.
+_COUNT_LIMITS = (
+    (
+        "brackets",
+        MAX_BRACKETS,
+        "This page has %(count)s square brackets “[”; the most allowed is %(limit)s. "
+        "Split it into several pages, or write a bracket that is not a link as “\\[”.",
+        "too_many_brackets",
+    ),
+    (
+        "wiki_links",
+        MAX_WIKI_LINKS,
+        "This page has %(count)s wiki links “[[”; the most allowed is %(limit)s. "
+        "Split it into several pages.",
+        "too_many_wiki_links",
+    ),
+    (
+        "headings",
+        MAX_HEADINGS,
+        "This page has %(count)s headings; the most allowed is %(limit)s. "
+        "Split it into several pages.",
+        "too_many_headings",
+    ),
+    (
+        "footnotes",
+        MAX_FOOTNOTES,
+        "This page has %(count)s footnote marks “[^” (references and notes); the most "
+        "allowed is %(limit)s. Split it into several pages.",
+        "too_many_footnotes",
+    ),
+)
 
 
 def render_markdown(body: str) -> Rendered:
