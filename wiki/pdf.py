@@ -195,9 +195,14 @@ def current_pdf(page: Page, *, page_url: str, base_url: str) -> bytes:
 
 
 @functools.cache
-def _stylesheet_digest() -> str:
+def _stylesheet() -> str:
     # Read once a process: the stylesheet changes only with a deployment.
-    return hashlib.sha256(_stylesheet_path().read_bytes()).hexdigest()
+    return _stylesheet_path().read_text(encoding="utf-8")
+
+
+@functools.cache
+def _stylesheet_digest() -> str:
+    return hashlib.sha256(_stylesheet().encode("utf-8")).hexdigest()
 
 
 def make_pdf(source: PdfSource, html: str, *, base_url: str) -> bytes:
@@ -209,7 +214,7 @@ def make_pdf(source: PdfSource, html: str, *, base_url: str) -> bytes:
     in time, and ``PdfUnavailable`` (after logging why) when WeasyPrint fails,
     passes ``settings.WIKI_PDF_TIME_LIMIT`` seconds (its job is killed) or
     finds no free job slot within ``settings.WIKI_JOB_SLOT_WAIT`` seconds."""
-    stylesheet = _stylesheet_path().read_text(encoding="utf-8")
+    stylesheet = _stylesheet()
     digest = hashlib.sha256("\0".join([html, stylesheet, base_url]).encode("utf-8")).hexdigest()
     cache_key = f"wiki:pdf:{PDF_VERSION}:{source.revision_id or 0}:{digest}"
     cached = cache.get(cache_key)
