@@ -15,13 +15,15 @@
 # wiki's LocalSettings.php lives in the temporary directory and is found
 # through MW_CONFIG_FILE. The temporary directory is removed at the end
 # (KEEP_WIKI=1 keeps it and prints where it is).
+# The PHP snippets are single-quoted on purpose: PHP, not the shell, expands them.
+# shellcheck disable=SC2016,SC1003
 set -euo pipefail
 
 REPOSITORY=$(cd "$(dirname "$0")/.." && pwd)
 OUT=$REPOSITORY/tests/fixtures/mediawiki
 SOURCE=$OUT/source
 MEDIAWIKI=/usr/share/mediawiki
-PACKAGES=(mediawiki php-sqlite3 php-mbstring php-xml php-intl faketime libxml2-utils curl)
+PACKAGES=(mediawiki php-cli php-sqlite3 php-mbstring php-xml php-intl faketime libxml2-utils curl)
 
 # Every date is UTC, for MediaWiki and for faketime alike.
 export TZ=UTC
