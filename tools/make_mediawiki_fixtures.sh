@@ -41,7 +41,7 @@ fi
 WORK=$(mktemp -d /tmp/kcr-mediawiki.XXXXXX)
 SERVER_PID=
 cleanup() {
-    if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; fi
+    if [ -n "$SERVER_PID" ]; then kill -- "-$SERVER_PID" 2>/dev/null || true; fi
     if [ "${KEEP_WIKI:-0}" = 1 ]; then
         echo "The wiki is kept in $WORK (MW_CONFIG_FILE=$WORK/LocalSettings.php)" >&2
     else
@@ -62,10 +62,12 @@ maintenance() {
 password() { head -c 24 /dev/urandom | base64 | tr -d '/+='; }
 
 # start_server DATE: serve the wiki on a free local port, the clock stopped at DATE.
+# faketime runs PHP as its child and does not pass signals on, so the server
+# gets a process group of its own (setsid) and stop_server ends the group.
 start_server() {
     local clock=(faketime -f "$1")
     PORT=$(php -r '$s = stream_socket_server("tcp://127.0.0.1:0"); echo explode(":", stream_socket_get_name($s, false))[1];')
-    "${clock[@]}" php -S "127.0.0.1:$PORT" -t "$MEDIAWIKI" >"$WORK/server.log" 2>&1 &
+    setsid "${clock[@]}" php -S "127.0.0.1:$PORT" -t "$MEDIAWIKI" >"$WORK/server.log" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 50); do
         curl -s -o /dev/null "http://127.0.0.1:$PORT/api.php" && return 0
@@ -76,7 +78,7 @@ start_server() {
 }
 
 stop_server() {
-    kill "$SERVER_PID"
+    kill -- "-$SERVER_PID"
     wait "$SERVER_PID" 2>/dev/null || true
     SERVER_PID=
 }
