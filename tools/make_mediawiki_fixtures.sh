@@ -67,7 +67,7 @@ password() { head -c 24 /dev/urandom | base64 | tr -d '/+='; }
 start_server() {
     local clock=(faketime -f "$1")
     PORT=$(php -r '$s = stream_socket_server("tcp://127.0.0.1:0"); echo explode(":", stream_socket_get_name($s, false))[1];')
-    setsid "${clock[@]}" php -S "127.0.0.1:$PORT" -t "$MEDIAWIKI" >"$WORK/server.log" 2>&1 &
+    setsid "${clock[@]}" php -S "127.0.0.1:$PORT" -t "$MEDIAWIKI" </dev/null >"$WORK/server.log" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 50); do
         curl -s -o /dev/null "http://127.0.0.1:$PORT/api.php" && return 0
