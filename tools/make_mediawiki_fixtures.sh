@@ -186,4 +186,4 @@ for dump in kcr-truncated.xml kcr-bad-element.xml; do
         exit 1
     fi
 done
-echo "Done: $(grep -o '<generator>[^<]*' "$OUT/kcr-full-0.11.xml" | cut -c12-), $(du -sh "$OUT" | cut -f1) in $OUT"
+echo "Done: $(grep -o '<generator>[^<]*' "$OUT/kcr-full-0.11.xml" | cut -c12-), $(du -sb "$OUT" | cut -f1) bytes in $OUT"
