@@ -73,7 +73,9 @@ def test_database_without_versions_gets_version_1_with_the_default_text(client, 
     html = client.get("/wiki/Interleukin-2/").content.decode()
     assert "licensed physician" in html
     assert "Disclaimer version 1" in html
-    assert list(DisclaimerVersion.objects.values_list("number", "text")) == [(1, DEFAULT_DISCLAIMER)]
+    assert list(DisclaimerVersion.objects.values_list("number", "text")) == [
+        (1, DEFAULT_DISCLAIMER)
+    ]
 
 
 def test_empty_disclaimer_is_refused_in_admin(admin_client, client, make_page):
