@@ -62,6 +62,8 @@ GET_URLS = [
     "/maintenance/double-redirects/",
     "/maintenance/wanted-pages/",
     "/maintenance/orphaned-pages/",
+    "/disclaimer/",
+    "/disclaimer/1/",
 ]
 POST_URLS = [
     "/wiki/{t}/edit/",
@@ -80,6 +82,7 @@ ID_URLS = [
     "/wiki/{t}/diff/{r0}/{id}/",
     "/wiki/{t}/revert/{id}/",
     "/articles/{id}/",
+    "/disclaimer/{id}/",
 ]
 
 

@@ -1,9 +1,10 @@
-"""The standing medical disclaimer is on every page, and cannot be emptied."""
+"""The standing medical disclaimer is on every page, in full at the foot,
+with our default text restoring its whole scope, and cannot be emptied."""
 
 import pytest
 
-from wiki.context_processors import forget_disclaimer
-from wiki.models import SiteSettings
+from wiki.disclaimers import current_disclaimer, forget_disclaimer
+from wiki.models import DEFAULT_DISCLAIMER, DisclaimerVersion
 
 
 @pytest.mark.parametrize(
@@ -15,54 +16,85 @@ from wiki.models import SiteSettings
         "/wiki/Missing_Page/",
         "/nowhere/",
         "/accounts/login/",
+        "/disclaimer/",
     ],
 )
 def test_disclaimer_is_on_every_page(client, make_page, url):
     make_page("Interleukin-2", "Text.")
     make_page("Proleukin", "#REDIRECT [[Interleukin-2]]")
     html = client.get(url).content.decode()
-    assert "Medical disclaimer" in html
-    assert "not a substitute for the care of a licensed physician" in html
-    assert "check with your own medical team" in html.lower()
-    assert "E&amp;OE" in html
-    assert "No sponsor" in html
+    footer = html[html.index('<footer class="site-footer">') :]
+    assert "Medical disclaimer" in footer
+    assert "not a substitute for the care of a licensed physician" in footer
+    assert "check with your own medical team" in footer.lower()
+    assert "E&amp;OE" in footer
+    assert "No sponsor" in footer
+    assert f"Disclaimer version {current_disclaimer().number}" in footer
 
 
-def test_admin_can_change_the_disclaimer(admin_client, client, make_page):
+# Each piece of the scope the default text must cover, as words it holds.
+DEFAULT_SCOPE = [
+    "not medical advice",
+    "for education only",
+    "not a substitute for the care of a licensed physician",
+    "If you think you may be ill, see a doctor",
+    "Never ignore a symptom",
+    "keep notes of your symptoms",
+    "the date and time",
+    "Take these notes with you when you see your doctor",
+    "the links on its pages and the sites they lead to are not medical advice",
+    "check with your own medical team before you act",
+    "No sponsor, advertiser or drug maker has any say in what we write",
+    "E&OE stands for \u201cerrors and omissions excepted\u201d",
+    "a page may be wrong, out of date, or leave out something",
+]
+
+
+@pytest.mark.parametrize("words", DEFAULT_SCOPE)
+def test_default_disclaimer_covers_its_whole_scope(words):
+    assert words in DEFAULT_DISCLAIMER
+
+
+def test_default_disclaimer_is_short_paragraphs_for_a_phone():
+    paragraphs = DEFAULT_DISCLAIMER.splitlines()
+    assert len(paragraphs) >= 6
+    assert max(len(paragraph.split()) for paragraph in paragraphs) <= 60
+
+
+def test_migrated_database_carries_version_1_with_the_default_text(db):
+    version = DisclaimerVersion.objects.get(number=1)
+    assert version.text == DEFAULT_DISCLAIMER
+
+
+def test_database_without_versions_gets_version_1_with_the_default_text(client, make_page):
     make_page("Interleukin-2", "Text.")
-    row, _ = SiteSettings.objects.get_or_create()
-    response = admin_client.post(
-        f"/admin/wiki/sitesettings/{row.pk}/change/",
-        {"disclaimer": "Our new wording.\nSecond paragraph.", "disclaimer_short": "Short."},
-    )
-    assert response.status_code == 302
+    DisclaimerVersion.objects.all().delete()
+    forget_disclaimer()
     html = client.get("/wiki/Interleukin-2/").content.decode()
-    assert "<p>Our new wording.</p>" in html
-    assert "<p>Second paragraph.</p>" in html
+    assert "licensed physician" in html
+    assert "Disclaimer version 1" in html
+    assert list(DisclaimerVersion.objects.values_list("number", "text")) == [
+        (1, DEFAULT_DISCLAIMER)
+    ]
 
 
-def test_empty_disclaimer_edit_is_refused(admin_client, client, make_page):
+def test_empty_disclaimer_is_refused_in_admin(admin_client, client, make_page):
     make_page("Interleukin-2", "Text.")
-    row, _ = SiteSettings.objects.get_or_create()
+    before = list(DisclaimerVersion.objects.values_list("number", "text"))
     response = admin_client.post(
-        f"/admin/wiki/sitesettings/{row.pk}/change/",
-        {"disclaimer": "   ", "disclaimer_short": "Short."},
+        "/admin/wiki/disclaimerversion/add/", {"text": "   \n  ", "short_text": "Short."}
     )
     assert response.status_code == 200
     assert "cannot be empty" in response.content.decode()
-    row.refresh_from_db()
-    assert "licensed physician" in row.disclaimer
-
-
-def test_missing_settings_row_falls_back_to_default(client, make_page):
-    make_page("Interleukin-2", "Text.")
-    SiteSettings.objects.all().delete()
-    forget_disclaimer()
+    assert list(DisclaimerVersion.objects.values_list("number", "text")) == before
     assert "licensed physician" in client.get("/wiki/Interleukin-2/").content.decode()
 
 
-def test_disclaimer_cannot_be_deleted_in_admin(admin_client):
-    row, _ = SiteSettings.objects.get_or_create()
-    response = admin_client.post(f"/admin/wiki/sitesettings/{row.pk}/delete/", {"post": "yes"})
-    assert response.status_code == 403
-    assert SiteSettings.objects.exists()
+def test_over_long_short_form_is_refused_in_admin(admin_client):
+    before = DisclaimerVersion.objects.count()
+    response = admin_client.post(
+        "/admin/wiki/disclaimerversion/add/", {"text": "Text.", "short_text": "x" * 301}
+    )
+    assert response.status_code == 200
+    assert "at most 300 characters" in response.content.decode()
+    assert DisclaimerVersion.objects.count() == before

@@ -86,14 +86,10 @@ def test_edit_of_the_target_changes_the_etag_of_a_redirect(client, il2, make_pag
 
 
 def test_changed_disclaimer_changes_the_etag(client, il2):
-    from wiki.context_processors import forget_disclaimer
-    from wiki.models import SiteSettings
+    from wiki.disclaimers import add_disclaimer_version
 
     etag = client.get(URL)["ETag"]
-    settings_row = SiteSettings.objects.order_by("pk").first() or SiteSettings()
-    settings_row.disclaimer = "A new standing disclaimer."
-    settings_row.save()
-    forget_disclaimer()
+    add_disclaimer_version("A new standing disclaimer.", "Short.")
     response = client.get(URL, headers={"If-None-Match": etag})
     assert response.status_code == 200
     assert "A new standing disclaimer." in response.content.decode()

@@ -7,7 +7,8 @@ import pypdf
 import pytest
 
 from wiki import pdf
-from wiki.models import DEFAULT_DISCLAIMER_SHORT, SiteSettings
+from wiki.disclaimers import add_disclaimer_version
+from wiki.models import DEFAULT_DISCLAIMER_SHORT
 from wiki.services import save_page
 
 BODY = """\
@@ -91,7 +92,7 @@ def test_pdf_has_footer_on_every_sheet(client, make_page):
 
 def test_pdf_uses_the_disclaimer_admins_set(client, make_page):
     make_page("Interleukin-2", BODY)
-    SiteSettings.objects.update(disclaimer_short="Ask your own oncologist first.")
+    add_disclaimer_version("Our own wording.", "Ask your own oncologist first.")
 
     text = pdf_text(client.get("/wiki/Interleukin-2/pdf/"))
 

@@ -13,7 +13,13 @@ from django.utils import timezone
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
-from wiki.context_processors import forget_disclaimer
+from wiki.diff import diff_texts
+from wiki.disclaimers import (
+    EMPTY_DISCLAIMER,
+    add_disclaimer_version,
+    check_disclaimer_text,
+    current_disclaimer,
+)
 from wiki.feedback import (
     RECENT_VIEWS_DAYS,
     countries_enabled,
@@ -21,7 +27,7 @@ from wiki.feedback import (
     recent_views_start,
 )
 from wiki.forms import RecoverForm
-from wiki.models import Page, PageFeedback, SiteSettings
+from wiki.models import DisclaimerVersion, Page, PageFeedback
 from wiki.services import delete_page, recover_page, recovery_title
 from wiki.site import absolute_url
 
@@ -125,44 +131,83 @@ class PageAdmin(VersionAdmin):
         return redirect("wiki:page-revision", slug=page.slug, revision_id=version.revision_id)
 
 
-EMPTY_DISCLAIMER = "The medical disclaimer cannot be empty: every page must carry it."
+class DisclaimerVersionForm(forms.ModelForm):
+    """A new wording of the disclaimer; the service checks and numbers it."""
 
-
-class SiteSettingsForm(forms.ModelForm):
     class Meta:
-        model = SiteSettings
-        fields = ["disclaimer", "disclaimer_short"]
+        model = DisclaimerVersion
+        fields = ["text", "short_text"]
         error_messages = {
-            "disclaimer": {"required": EMPTY_DISCLAIMER},
-            "disclaimer_short": {"required": EMPTY_DISCLAIMER},
+            "text": {"required": EMPTY_DISCLAIMER},
+            "short_text": {"required": EMPTY_DISCLAIMER},
         }
 
-    def _required_text(self, name):
-        value = (self.cleaned_data.get(name) or "").strip()
-        if not value:
-            raise forms.ValidationError(EMPTY_DISCLAIMER)
-        return value
-
-    def clean_disclaimer(self):
-        return self._required_text("disclaimer")
-
-    def clean_disclaimer_short(self):
-        return self._required_text("disclaimer_short")
+    def clean(self):
+        cleaned = super().clean()
+        if "text" in cleaned and "short_text" in cleaned:
+            # What the service would refuse, as form errors instead of a 500.
+            try:
+                check_disclaimer_text(cleaned["text"], cleaned["short_text"])
+            except ValidationError as error:
+                raise forms.ValidationError(error.messages) from error
+        return cleaned
 
 
-@admin.register(SiteSettings)
-class SiteSettingsAdmin(admin.ModelAdmin):
-    form = SiteSettingsForm
+@admin.register(DisclaimerVersion)
+class DisclaimerVersionAdmin(admin.ModelAdmin):
+    """The versions of the medical disclaimer, newest first. "Add" saves a
+    new version (offered with the current text to start from); an existing
+    version is shown read-only with what changed from the one before it, and
+    can be neither changed nor deleted."""
 
-    def has_add_permission(self, request):
-        return not SiteSettings.objects.exists()
+    form = DisclaimerVersionForm
+    list_display = ["number", "created_at", "created_by", "short_text", "is_current"]
+    list_display_links = ["number"]
+    ordering = ["-number"]
+    fields = ["text", "short_text"]
+    readonly_fields = ["number", "created_at", "created_by"]
+    change_form_template = "admin/wiki/disclaimerversion/change_form.html"
+
+    @admin.display(boolean=True, description="Current")
+    def is_current(self, version):
+        return version.number == current_disclaimer().number
+
+    def get_fields(self, request, obj=None):
+        return ["number", "created_at", "created_by", *self.fields] if obj else self.fields
+
+    def get_changeform_initial_data(self, request):
+        current = current_disclaimer()
+        return {"text": current.text, "short_text": current.short_text}
+
+    def has_change_permission(self, request, obj=None):
+        # Never rewritten: a new wording is a new version.
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        forget_disclaimer()
+        saved = add_disclaimer_version(obj.text, obj.short_text, user=request.user)
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """One version, read-only, with the changes from the version before."""
+        version = self.get_object(request, object_id)
+        previous = None
+        if version is not None:
+            previous = (
+                DisclaimerVersion.objects.filter(number__lt=version.number)
+                .order_by("-number")
+                .first()
+            )
+        extra_context = {
+            "previous_version": previous,
+            "text_changes": previous and diff_texts(previous.text, version.text),
+            "short_text_changes": previous and diff_texts(previous.short_text, version.short_text),
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 class VoteDateFilter(admin.ListFilter):

@@ -33,14 +33,16 @@ its ``KEY_PREFIX``; "never stale" means the key changes with what it holds):
     ``(ETag, first served)`` for Last-Modified. ``STATE_CACHE_SECONDS`` (a
     week). Replaced when the URL's ETag changes; a lost entry only makes the
     date later.
-``wiki:disclaimer:v1`` (``wiki.context_processors``)
-    The disclaimer and its short form. ``DISCLAIMER_CACHE_SECONDS`` (a
-    minute). Deleted by ``forget_disclaimer()`` when an admin saves it; other
-    servers' local-memory caches see the change when it expires.
+``wiki:disclaimer:v2`` (``wiki.disclaimers``)
+    The current ``DisclaimerVersion`` (number, text, short form, date).
+    ``DISCLAIMER_CACHE_SECONDS`` (a minute). Deleted by
+    ``forget_disclaimer()`` when an admin adds a version; other servers'
+    local-memory caches see the change when it expires. Versions never
+    change, so ETags and PDF keys hold only the version's number.
 ``wiki:pdf-current:<page id>:<sha256 of what may change it>`` (``wiki.pdf``)
     The current revision's PDF, answered without building its HTML; the hash
-    covers the revision, ``link_version``, the disclaimer, the URLs and the
-    stylesheet.
+    covers the revision, ``link_version``, the disclaimer's version, the URLs
+    and the stylesheet.
     ``PDF_CACHE_SECONDS`` (a week). Never stale.
 ``wiki:pdf:<PDF_VERSION>:<revision id>:<sha256 of document, stylesheet, base URL>`` (``wiki.pdf``)
     The PDF of one document. ``PDF_CACHE_SECONDS``. Never stale;

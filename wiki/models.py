@@ -7,11 +7,13 @@ it never makes a revision.
 """
 
 import reversion
+from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Cast, Coalesce
+from django.urls import reverse
 from django.utils.functional import cached_property
 from reversion.models import Revision
 
@@ -23,20 +25,37 @@ from wiki.titles import MAX_TITLE_LENGTH, page_url, title_key, title_to_slug, va
 # PostgreSQL's text-search configuration for every search vector and query.
 SEARCH_CONFIG = "english"
 
+# The disclaimer a new site starts with (version 1; see DisclaimerVersion).
+# One paragraph a line.
 DEFAULT_DISCLAIMER = (
-    "The information on this site is for general education only. It is not "
-    "medical advice and it is not a substitute for the care of a licensed "
-    "physician who knows your history.\n"
-    "Always check with your own medical team before you act on anything you "
-    "read here, and before you start, stop or change any treatment.\n"
-    "We work hard to keep these pages accurate and up to date, but errors and "
-    "omissions are possible (E&OE). No sponsor, advertiser or drug maker has "
-    "any say in what we write."
+    "The information on this site is general information for education only. It is "
+    "not medical advice, and it is not a substitute for the care of a licensed "
+    "physician: a doctor who knows you and your medical history.\n"
+    "If you think you may be ill, see a doctor. Never ignore a symptom, and never put "
+    "off getting help because of something you have read here.\n"
+    "It helps to keep notes of your symptoms: what you noticed, the date and time it "
+    "started, how long it lasted, and anything that made it better or worse. Take "
+    "these notes with you when you see your doctor.\n"
+    "The articles on this site, the links on its pages and the sites they lead to are "
+    "not medical advice either. Other sites are written by other people, and we do not "
+    "control what they say.\n"
+    "Always check with your own medical team before you act on anything you read here, "
+    "and before you start, stop or change any treatment.\n"
+    "No sponsor, advertiser or drug maker has any say in what we write, and none can "
+    "pay to change it.\n"
+    "E&OE stands for \u201cerrors and omissions excepted\u201d. We work hard to keep "
+    "every page correct and up to date, but medicine changes and people make mistakes: "
+    "a page may be wrong, out of date, or leave out something that matters to you. "
+    "That is one more reason to talk to your medical team."
 )
 DEFAULT_DISCLAIMER_SHORT = (
-    "Educational information only, not a substitute for a licensed physician. "
-    "Check with your medical team before acting. E&OE. Not influenced by sponsors."
+    "Educational information only, not medical advice and not a substitute for a "
+    "licensed physician. See a doctor about any symptom, and check with your medical "
+    "team before acting. Not influenced by sponsors. E&OE."
 )
+# The database's largest positive integer (PostgreSQL's integer): a version
+# number in a URL beyond it is no version, not a query error.
+MAX_DISCLAIMER_NUMBER = 2**31 - 1
 
 
 class PageQuerySet(models.QuerySet):
@@ -359,18 +378,10 @@ class Link(models.Model):
 
 
 class SiteSettings(models.Model):
-    """Site-wide text that admins may change: the standing medical disclaimer.
-    There is one row; an empty value falls back to our default text."""
+    """Site-wide settings that admins may change; there is one row. (The
+    medical disclaimer, kept here until migration 0007, has its own
+    versioned model: ``DisclaimerVersion``.)"""
 
-    disclaimer = models.TextField(
-        default=DEFAULT_DISCLAIMER,
-        help_text="Shown at the foot of every page. One paragraph per line.",
-    )
-    disclaimer_short = models.CharField(
-        max_length=300,
-        default=DEFAULT_DISCLAIMER_SHORT,
-        help_text="One line, printed at the foot of every PDF sheet.",
-    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -497,3 +508,48 @@ class PageFeedback(Page):
         proxy = True
         verbose_name = "page feedback"
         verbose_name_plural = "page feedback"
+
+
+class DisclaimerVersion(models.Model):
+    """One wording of the standing medical disclaimer, numbered 1, 2, 3...
+
+    The newest is the one every page carries. A version is never changed or
+    deleted once saved: a new wording is a new version (made only by
+    ``wiki.services.add_disclaimer_version``, which numbers it), so that
+    ``/disclaimer/<number>/`` shows what a reader saw then, and a PDF that
+    names its version can always be checked. ``created_by`` is kept as NULL
+    if the admin's account is ever deleted."""
+
+    number = models.PositiveIntegerField(unique=True, editable=False)
+    text = models.TextField(
+        help_text="Shown in full at the foot of every page and at /disclaimer/. "
+        "One paragraph per line."
+    )
+    short_text = models.CharField(
+        "short form",
+        max_length=300,
+        help_text="One line, printed at the foot of every PDF sheet.",
+    )
+    created_at = models.DateTimeField(editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        ordering = ["-number"]
+        verbose_name = "disclaimer version"
+
+    def __str__(self):
+        return f"Disclaimer version {self.number}"
+
+    def get_absolute_url(self):
+        return reverse("wiki:disclaimer-version", kwargs={"number": self.number})
+
+    @property
+    def paragraphs(self) -> list[str]:
+        return [line.strip() for line in self.text.splitlines() if line.strip()]

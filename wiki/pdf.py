@@ -53,16 +53,17 @@ from django.utils.safestring import SafeString
 
 from wiki import jobs
 from wiki.caching import LONG_CACHE_SECONDS
-from wiki.context_processors import current_disclaimer
+from wiki.disclaimers import current_disclaimer
 from wiki.display import ShownCrossLink, page_display, render_body, shown_crosslinks
 from wiki.models import Page, RevisionInfo
 from wiki.revisions import revision_content
+from wiki.site import absolute_url
 
 logger = logging.getLogger(__name__)
 
 # Bump when page_pdf.html or the way a PDF is made changes (the stylesheet's
 # text is part of the cache key already).
-PDF_VERSION = 1
+PDF_VERSION = 2
 TEMPLATE = "wiki/page_pdf.html"
 STYLESHEET = "css/pdf.css"
 PDF_CACHE_SECONDS = LONG_CACHE_SECONDS
@@ -154,13 +155,13 @@ def document_html(source: PdfSource, *, page_url: str, current_url: str) -> str:
 
     ``page_url`` is the absolute URL printed on every sheet (the page, or the
     old revision); ``current_url`` the page's current version."""
-    disclaimer, disclaimer_short = current_disclaimer()
+    disclaimer = current_disclaimer()
     context = {
         "source": source,
         "page_url": page_url,
         "current_url": current_url,
-        "disclaimer_short": disclaimer_short,
-        "disclaimer_paragraphs": [line.strip() for line in disclaimer.splitlines() if line.strip()],
+        "disclaimer": disclaimer,
+        "disclaimer_url": absolute_url(disclaimer.get_absolute_url()),
     }
     return render_to_string(TEMPLATE, context)
 
@@ -170,15 +171,15 @@ def current_pdf(page: Page, *, page_url: str, base_url: str) -> bytes:
     request from the cache without building the document again.
 
     The quick key holds everything the document shows that can change without
-    a new revision: link state (``link_version``), the disclaimer, the
-    addresses and the stylesheet. Raises ``PdfUnavailable`` as ``make_pdf``."""
-    disclaimer, disclaimer_short = current_disclaimer()
+    a new revision: link state (``link_version``), the disclaimer's version
+    (versions never change), the addresses and the stylesheet. Raises
+    ``PdfUnavailable`` as ``make_pdf``."""
+    disclaimer = current_disclaimer()
     parts = [
         str(PDF_VERSION),
         str(page.current_revision_id),
         str(page.link_version),
-        disclaimer,
-        disclaimer_short,
+        str(disclaimer.number),
         page_url,
         base_url,
         _stylesheet_digest(),

@@ -5,6 +5,7 @@ from django.views.decorators.http import require_safe
 from wiki.converters import TitleConverter
 from wiki.feeds import RecentChangesFeed
 from wiki.sitemaps import SITEMAPS
+from wiki.views import disclaimer as disclaimer_views
 from wiki.views import discovery, editing, feedback, history, links, maintenance, reading
 from wiki.views import pdf as pdf_views
 
@@ -68,4 +69,11 @@ urlpatterns = [
     path("sitemap.xml", require_safe(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", discovery.robots_txt, name="robots-txt"),
     path("favicon.ico", reading.favicon, name="favicon"),
+    # The medical disclaimer: the current version and any version by number.
+    path("disclaimer/", disclaimer_views.disclaimer_current, name="disclaimer"),
+    path(
+        "disclaimer/<int:number>/",
+        disclaimer_views.disclaimer_by_number,
+        name="disclaimer-version",
+    ),
 ]

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_safe
 
 from wiki.caching import LONG_CACHE_SECONDS, make_etag, mark_public
 from wiki.changes import RECENT_DAYS, RECENT_LIMIT, recent_revisions, revision_rows
-from wiki.context_processors import request_disclaimer
 from wiki.diff import DIFF_VERSION, TextDiff, diff_metadata, diff_texts
+from wiki.disclaimers import request_disclaimer
 from wiki.display import render_body, shown_crosslinks
 from wiki.forms import RecentChangesForm
 from wiki.models import RevisionInfo
@@ -126,7 +126,7 @@ def _diff_etag(request, page, infos) -> str | None:
             (info.revision_id, info.revision.user and info.revision.user.get_username())
             for info in infos
         ),
-        request_disclaimer(request),
+        request_disclaimer(request).number,
         request.get_full_path(),
     )
 

@@ -18,7 +18,7 @@ from django.utils.http import http_date, urlencode
 from django.views.decorators.http import require_GET, require_safe
 
 from wiki.caching import make_etag, mark_canonical_redirect, mark_public, state_last_modified
-from wiki.context_processors import request_disclaimer
+from wiki.disclaimers import request_disclaimer
 from wiki.display import page_display
 from wiki.feedback import vote_counts
 from wiki.models import Page
@@ -85,7 +85,7 @@ def _validators(request, shown: Page, redirected_from, redirect_target_exists):
         ),
         vote_counts(shown),
         redirect_target_exists,
-        request_disclaimer(request),
+        request_disclaimer(request).number,
     )
     # Dated per page URL, not per query string, so made-up query strings
     # cannot fill the cache with dates.
