@@ -17,6 +17,7 @@ from wiki.context_processors import forget_disclaimer
 from wiki.feedback import (
     RECENT_VIEWS_DAYS,
     countries_enabled,
+    no_vote_reasons,
     page_statistics,
     recent_views_start,
 )
@@ -370,6 +371,7 @@ class PageFeedbackAdmin(admin.ModelAdmin):
             "subtitle": None,
             "page": page,
             "statistics": page_statistics(page),
+            "no_vote_reasons": no_vote_reasons(page),
             "countries_enabled": countries_enabled(),
         }
         return TemplateResponse(request, "admin/wiki/pagefeedback/feedback_detail.html", context)
