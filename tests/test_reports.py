@@ -59,6 +59,7 @@ def test_report_form_works_without_javascript(client, il2):
     assert '<textarea name="details"' in html and 'maxlength="1000"' in html
     assert 'type="email" name="contact"' in html
     assert "<legend>What is wrong with this page?</legend>" in html
+    assert '<label for="id_reason_0">It is out of date</label>' in html
 
 
 def test_report_form_is_the_same_for_every_reader(client, il2):
