@@ -18,7 +18,7 @@ from reversion.models import Revision, Version
 
 from tests.clients import BROWSER_HEADERS
 from tests.edit_data import edit_data
-from wiki.models import CrossLink, Link, Page, RevisionInfo, Vote
+from wiki.models import CrossLink, Link, Page, ProblemReport, RevisionInfo, Vote
 from wiki.services import save_page
 
 TITLE = "Interleukin-2"
@@ -64,12 +64,16 @@ GET_URLS = [
     "/maintenance/orphaned-pages/",
     "/disclaimer/",
     "/disclaimer/1/",
+    "/wiki/{t}/report/",
+    "/maintenance/reports/",
 ]
 POST_URLS = [
     "/wiki/{t}/edit/",
     "/wiki/{t}/revert/{r0}/",
     "/wiki/{t}/move/",
     "/wiki/{t}/vote/",
+    "/wiki/{t}/report/",
+    "/maintenance/reports/",
     "/accounts/login/",
     "/accounts/logout/",
 ]
@@ -114,7 +118,16 @@ def snapshot():
     return {
         "counts": [
             model.objects.count()
-            for model in (Page, Version, Revision, RevisionInfo, Vote, Link, CrossLink)
+            for model in (
+                Page,
+                Version,
+                Revision,
+                RevisionInfo,
+                Vote,
+                Link,
+                CrossLink,
+                ProblemReport,
+            )
         ],
         "pages": list(
             Page.objects.order_by("pk").values_list(

@@ -23,6 +23,7 @@ from wiki.disclaimers import (
 from wiki.feedback import (
     RECENT_VIEWS_DAYS,
     countries_enabled,
+    no_vote_reasons,
     page_statistics,
     recent_views_start,
 )
@@ -415,6 +416,7 @@ class PageFeedbackAdmin(admin.ModelAdmin):
             "subtitle": None,
             "page": page,
             "statistics": page_statistics(page),
+            "no_vote_reasons": no_vote_reasons(page),
             "countries_enabled": countries_enabled(),
         }
         return TemplateResponse(request, "admin/wiki/pagefeedback/feedback_detail.html", context)

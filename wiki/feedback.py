@@ -22,7 +22,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from wiki.models import PageViewDay, RevisionInfo, Vote, VoteAllowance
+from wiki.models import PageViewDay, ProblemReason, RevisionInfo, Vote, VoteAllowance
 from wiki.services import reader_voter_key, voter_key_for
 
 
@@ -45,6 +45,19 @@ def vote_counts(page) -> VoteCounts:
         yes=Count("pk", filter=Q(is_useful=True)), no=Count("pk", filter=Q(is_useful=False))
     )
     return VoteCounts(yes=totals["yes"], no=totals["no"])
+
+
+def no_vote_reasons(page) -> list[tuple[str, int]]:
+    """How many "no" votes on ``page`` gave each reason, as (label, count)
+    for every reason (zero included) and, last, "No reason given"."""
+    counts = dict(
+        Vote.objects.filter(page_id=page.pk, is_useful=False)
+        .values("reason")
+        .annotate(number=Count("pk"))
+        .values_list("reason", "number")
+    )
+    rows = [(label, counts.get(value, 0)) for value, label in ProblemReason.choices]
+    return [*rows, ("No reason given", counts.get("", 0))]
 
 
 def client_address(request) -> str:
@@ -95,6 +108,10 @@ def network_digest(network: str, day: datetime.date) -> str:
     salt = f"{NETWORK_DIGEST_SALT}:{day.isoformat()}"
     return salted_hmac(salt, network, algorithm="sha256").hexdigest()[:32]
 
+
+# The message tag of the thanks for a "no" answer without a reason: the page
+# then offers the reasons (wiki.templatetags.report_tags.vote_reason_asked).
+ASK_REASON_TAG = "vote-reason"
 
 # The vote cookie: a random token, signed so that a script cannot invent a
 # returning reader. Only the browser keeps the token; the database keeps a
@@ -166,6 +183,23 @@ def take_allowance(name: str, most: int, expires_at: datetime.datetime) -> bool:
     if row is not None and row[0] == 1:
         VoteAllowance.objects.filter(expires_at__lt=timezone.now()).delete()
     return row is not None
+
+
+def next_utc_midnight() -> datetime.datetime:
+    """When today's (UTC) daily allowances end."""
+    tomorrow = timezone.now().date() + datetime.timedelta(days=1)
+    return datetime.datetime.combine(tomorrow, datetime.time(), datetime.UTC)
+
+
+def take_network_allowance(request, lane: str, page_id: int, most: int) -> bool:
+    """Use one unit of today's (UTC) allowance of the request's network
+    (``client_network``) in ``lane`` for one page: at most ``most`` a day.
+    True when there was one left, False (nothing written) when it is used up
+    until ``next_utc_midnight()``. The allowance is named by the network's
+    daily digest, never its address."""
+    today = timezone.now().date()
+    name = f"{lane}:{page_id}:{network_digest(client_network(request), today)}"
+    return take_allowance(name, most, next_utc_midnight())
 
 
 @functools.lru_cache(maxsize=2)

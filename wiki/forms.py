@@ -7,6 +7,7 @@ from django.template.defaultfilters import filesizeformat
 
 from wiki.content import KIND_CHOICES, RELATED
 from wiki.display import cached_render
+from wiki.models import ProblemReason
 from wiki.titles import MAX_TITLE_LENGTH, validate_title
 
 # The most an edit summary or a move's reason may say.
@@ -118,3 +119,82 @@ class RecentChangesForm(forms.Form):
     limit = forms.TypedChoiceField(
         label="Show", choices=LIMIT_CHOICES, coerce=int, required=False, empty_value=DEFAULT_LIMIT
     )
+
+
+# The most a problem report's details (and a moderator's closing note) may say.
+REPORT_DETAILS_MAX_LENGTH = 1000
+# RFC 5321's limit on a forward path, as Django's model EmailField.
+CONTACT_MAX_LENGTH = 254
+
+
+def _text_with_newlines(value: str) -> str:
+    # Browsers count a line break as one character against maxlength but
+    # send it as CR LF: count it once here too.
+    return value.replace("\r\n", "\n")
+
+
+class ProblemReportForm(forms.Form):
+    """A reader's "Report a problem with this page"."""
+
+    reason = forms.ChoiceField(
+        label="What is wrong with this page?",
+        choices=ProblemReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Please choose what is wrong with the page.",
+            "invalid_choice": "Please choose one of the reasons listed.",
+        },
+    )
+    details = forms.CharField(
+        label="Details (optional)",
+        required=False,
+        widget=forms.Textarea(
+            attrs={"rows": 6, "cols": 60, "maxlength": REPORT_DETAILS_MAX_LENGTH}
+        ),
+        help_text=(
+            f"At most {REPORT_DETAILS_MAX_LENGTH:,} characters. Which part is wrong, and what "
+            "should it say? Please do not include personal medical details."
+        ),
+    )
+    contact = forms.EmailField(
+        label="Your e-mail address (optional)",
+        required=False,
+        max_length=CONTACT_MAX_LENGTH,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text="Only if you would like us to reply. Only our moderators will see it.",
+        error_messages={"invalid": "Please enter a full e-mail address, or leave it empty."},
+    )
+
+    def clean_details(self):
+        details = _text_with_newlines(self.cleaned_data["details"])
+        if len(details) > REPORT_DETAILS_MAX_LENGTH:
+            raise ValidationError(
+                "The details are %(length)s characters long; please keep them to "
+                "%(limit)s or fewer.",
+                params={"length": f"{len(details):,}", "limit": f"{REPORT_DETAILS_MAX_LENGTH:,}"},
+                code="too_long",
+            )
+        return details
+
+
+class CloseReportForm(forms.Form):
+    """A moderator closing a problem report, with a note of what was done."""
+
+    report = forms.IntegerField(min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
+    note = forms.CharField(
+        label="Note (what was done)",
+        required=False,
+        widget=forms.Textarea(
+            attrs={"rows": 2, "cols": 40, "maxlength": REPORT_DETAILS_MAX_LENGTH}
+        ),
+    )
+
+    def clean_note(self):
+        note = _text_with_newlines(self.cleaned_data["note"])
+        if len(note) > REPORT_DETAILS_MAX_LENGTH:
+            raise ValidationError(
+                "The note may be at most %(limit)s characters long.",
+                params={"limit": f"{REPORT_DETAILS_MAX_LENGTH:,}"},
+                code="too_long",
+            )
+        return note

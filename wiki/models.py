@@ -414,6 +414,17 @@ reversion.register(Page, fields=PAGE_VERSIONED_FIELDS, format=VERSION_FORMAT, fo
 reversion.register(CrossLink, fields=CROSSLINK_VERSIONED_FIELDS, format=VERSION_FORMAT)
 
 
+class ProblemReason(models.TextChoices):
+    """Why a reader says a page is wrong: the reasons of a problem report
+    and of a "no" vote."""
+
+    OUTDATED = "outdated", "It is out of date"
+    INCORRECT = "incorrect", "Something is incorrect"
+    BROKEN_LINK = "broken-link", "A link does not work"
+    UNCLEAR = "unclear", "It is hard to understand"
+    OTHER = "other", "Something else"
+
+
 class Vote(models.Model):
     """One reader's answer to "Was this information useful?" about one page.
 
@@ -434,6 +445,8 @@ class Vote(models.Model):
         Revision, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     is_useful = models.BooleanField()
+    # Why a "no" answer said so, when the reader told us (empty otherwise).
+    reason = models.CharField(max_length=20, choices=ProblemReason.choices, blank=True)
     voter_key = models.CharField(max_length=80)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -553,3 +566,65 @@ class DisclaimerVersion(models.Model):
     @property
     def paragraphs(self) -> list[str]:
         return [line.strip() for line in self.text.splitlines() if line.strip()]
+
+
+class ProblemReportQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status=ProblemReport.OPEN)
+
+    def for_moderators(self):
+        """Open reports first, then closed ones; newest first in each."""
+        is_closed = models.Case(
+            models.When(status=ProblemReport.OPEN, then=0),
+            default=1,
+            output_field=models.IntegerField(),
+        )
+        return self.select_related("page", "closed_by").order_by(is_closed, "-created_at", "-pk")
+
+
+class ProblemReport(models.Model):
+    """A reader's "Report a problem with this page": why, in their words,
+    and an e-mail address only if they chose to give one. Only moderators see
+    reports. Nothing about the reader's connection (address, user agent) is
+    kept; the rate limit counts them under a daily digest (see
+    ``wiki.views.reports``). Deleting a page deletes its reports, as its
+    votes."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+    STATUS_CHOICES = [(OPEN, "Open"), (CLOSED, "Closed")]
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="problem_reports")
+    # The revision the reader was reading; kept (as NULL) if it is ever removed.
+    revision = models.ForeignKey(
+        Revision, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=20, choices=ProblemReason.choices)
+    details = models.TextField(blank=True)
+    contact = models.EmailField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=STATUS_CHOICES, default=OPEN)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    close_note = models.TextField(blank=True)
+
+    objects = ProblemReportQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="wiki_report_status_created"),
+            models.Index(fields=["page", "status"], name="wiki_report_page_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.page}: {self.get_reason_display()} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.OPEN

@@ -18,6 +18,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from reversion.models import Revision
 
@@ -25,7 +26,7 @@ from wiki import search
 from wiki.content import METADATA_FIELDS, CrossLinkContent, PageContent
 from wiki.diff import merge_texts
 from wiki.display import cached_render
-from wiki.models import CrossLink, Link, Page, RevisionInfo, Vote
+from wiki.models import CrossLink, Link, Page, ProblemReason, ProblemReport, RevisionInfo, Vote
 from wiki.render_cache import prepared_renders
 from wiki.rendering import MarkupTooComplex, parse_redirect
 from wiki.revisions import revision_content, revision_contents
@@ -433,12 +434,19 @@ def adopt_votes(voter_key: str, user: AbstractBaseUser) -> int:
     return moved
 
 
-def record_vote(page: Page, is_useful: bool, *, voter_key: str) -> tuple[Vote, bool]:
+def record_vote(
+    page: Page, is_useful: bool, *, voter_key: str, reason: str = ""
+) -> tuple[Vote, bool]:
     """Record one reader's answer about ``page`` (against its current
-    revision). Returns ``(vote, created)``: a reader who answers again
+    revision), with the ``reason`` (a ``ProblemReason`` value, or "") a "no"
+    answer gave; the latest answer's reason replaces an earlier one, and a
+    "yes" has none. Returns ``(vote, created)``: a reader who answers again
     changes their vote instead of adding one. Safe under concurrent requests
     from one reader: the database's unique constraint on (page, voter_key)
-    turns a lost insert race into an update."""
+    turns a lost insert race into an update. Raises ``ValueError`` for a
+    reason that is not one, or one given with a "yes"."""
+    if reason and (is_useful or reason not in ProblemReason.values):
+        raise ValueError(f"{reason!r} is no reason for this answer")
     revision_id = page.current_revision_id
     with transaction.atomic():
         vote = Vote.objects.select_for_update().filter(page=page, voter_key=voter_key).first()
@@ -447,7 +455,11 @@ def record_vote(page: Page, is_useful: bool, *, voter_key: str) -> tuple[Vote, b
             try:
                 with transaction.atomic():
                     vote = Vote.objects.create(
-                        page=page, revision_id=revision_id, is_useful=is_useful, voter_key=voter_key
+                        page=page,
+                        revision_id=revision_id,
+                        is_useful=is_useful,
+                        reason=reason,
+                        voter_key=voter_key,
                     )
             except IntegrityError:
                 # Another request of the same reader inserted first.
@@ -455,8 +467,9 @@ def record_vote(page: Page, is_useful: bool, *, voter_key: str) -> tuple[Vote, b
                 vote = Vote.objects.select_for_update().get(page=page, voter_key=voter_key)
         if not created:
             vote.is_useful = is_useful
+            vote.reason = reason
             vote.revision_id = revision_id
-            vote.save(update_fields=["is_useful", "revision", "updated_at"])
+            vote.save(update_fields=["is_useful", "reason", "revision", "updated_at"])
     return vote, created
 
 
@@ -631,3 +644,47 @@ def recover_page(
         )
         bump_link_versions([page.key])
     return page
+
+
+def report_problem(
+    page: Page, reason: str, *, details: str = "", contact: str = ""
+) -> ProblemReport:
+    """Store a reader's problem report about ``page`` (against its current
+    revision): ``reason`` a ``ProblemReason`` value, ``details`` and
+    ``contact`` as the reader gave them (already validated by the form).
+    Nothing about the reader's connection is stored. Raises ``ValueError``
+    for an unknown reason."""
+    if reason not in ProblemReason.values:
+        raise ValueError(f"{reason!r} is not a problem report reason")
+    return ProblemReport.objects.create(
+        page=page,
+        revision_id=page.current_revision_id,
+        reason=reason,
+        details=details,
+        contact=contact,
+    )
+
+
+class ReportAlreadyClosed(Exception):
+    """The report was closed before (by ``report.closed_by``)."""
+
+    def __init__(self, report: ProblemReport):
+        super().__init__(f"report {report.pk} is already closed")
+        self.report = report
+
+
+def close_report(report_id: int, *, user: AbstractBaseUser, note: str = "") -> ProblemReport:
+    """Close the open report ``report_id`` as ``user``, with ``note``, now.
+    Raises ``ProblemReport.DoesNotExist`` for no such report, and
+    ``ReportAlreadyClosed`` (nothing changed) when it is closed already,
+    also when two moderators close it at once: the row is locked first."""
+    with transaction.atomic():
+        report = ProblemReport.objects.select_for_update().get(pk=report_id)
+        if not report.is_open:
+            raise ReportAlreadyClosed(report)
+        report.status = ProblemReport.CLOSED
+        report.closed_by = user
+        report.closed_at = timezone.now()
+        report.close_note = note
+        report.save(update_fields=["status", "closed_by", "closed_at", "close_note"])
+    return report

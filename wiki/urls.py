@@ -6,7 +6,7 @@ from wiki.converters import TitleConverter
 from wiki.feeds import RecentChangesFeed
 from wiki.sitemaps import SITEMAPS
 from wiki.views import disclaimer as disclaimer_views
-from wiki.views import discovery, editing, feedback, history, links, maintenance, reading
+from wiki.views import discovery, editing, feedback, history, links, maintenance, reading, reports
 from wiki.views import pdf as pdf_views
 
 register_converter(TitleConverter, "title")
@@ -26,6 +26,7 @@ MAINTENANCE_LISTS = {
     "double-redirects": maintenance.double_redirects,
     "wanted-pages": maintenance.wanted_pages,
     "orphaned-pages": maintenance.orphaned_pages,
+    "reports": reports.maintenance_reports,
 }
 
 # /wiki/<slug>/<action>/, each named "page-<action>" (what wiki.titles.page_url
@@ -40,6 +41,7 @@ PAGE_ACTIONS = {
     "edit": editing.page_edit,
     "move": editing.page_move,
     "history": history.page_history,
+    "report": reports.page_report,
 }
 page_patterns = [
     path("", reading.page_detail, name="page-detail"),

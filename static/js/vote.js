@@ -17,6 +17,11 @@
     if (statusNode) {
       statusNode.textContent = data.message || data.error || "";
     }
+    // After a "no", offer the reasons (a plain form, posted without script).
+    var reasonForm = form.parentNode.querySelector("[data-vote-reason]");
+    if (reasonForm && typeof data.ask_reason === "boolean") {
+      reasonForm.hidden = !data.ask_reason;
+    }
   }
 
   function send(form, value) {

@@ -13,20 +13,21 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from wiki.feedback import (
+    ASK_REASON_TAG,
     VOTER_COOKIE,
     VOTER_COOKIE_SALT,
     VOTER_COOKIE_SECONDS,
     VOTER_SESSION_FIELD,
-    client_network,
     cookie_voter_key,
-    network_digest,
     new_voter_token,
+    next_utc_midnight,
     page_statistics,
     session_voter_key,
     take_allowance,
+    take_network_allowance,
     vote_counts,
 )
-from wiki.models import Page, RevisionInfo
+from wiki.models import Page, ProblemReason, RevisionInfo
 from wiki.security import is_cross_site
 from wiki.services import adopt_votes, reader_voter_key, record_vote, voter_key_for
 from wiki.titles import page_url
@@ -54,6 +55,12 @@ NETWORK_FULL = (
     "Please try again tomorrow."
 )
 THANKS = "Thank you for your answer. It helps us decide which pages to improve first."
+THANKS_ASK_REASON = (
+    "Thank you for your answer. If you can, tell us below what was wrong, "
+    "so that we can put it right."
+)
+THANKS_FOR_REASON = "Thank you for telling us what was wrong. It helps us put it right."
+BAD_REASON = 'Please choose one of the reasons listed (a reason goes with a "no" answer only).'
 
 
 @dataclass(frozen=True)
@@ -128,22 +135,19 @@ def _network_lane(request, page: Page, voter: Voter) -> tuple[str, int] | None:
     """Count a new answer against its network's lane for the page today
     (new or returning readers): None while there is room, else the message
     and the seconds until tomorrow (UTC) for the 429."""
-    today = timezone.now().date()
     lane, most = (
         ("new", NEW_READERS_PER_NETWORK)
         if voter.new_token
         else ("returning", RETURNING_READERS_PER_NETWORK)
     )
-    tomorrow = datetime.datetime.combine(
-        today + datetime.timedelta(days=1), datetime.time(), datetime.UTC
-    )
-    name = f"{lane}:{page.pk}:{network_digest(client_network(request), today)}"
-    if take_allowance(name, most, tomorrow):
+    if take_network_allowance(request, lane, page.pk, most):
         return None
-    return NETWORK_FULL, _seconds_to(tomorrow)
+    return NETWORK_FULL, _seconds_to(next_utc_midnight())
 
 
-def _count_answer(request, page: Page, voter: Voter, is_useful: bool) -> tuple[str, int] | None:
+def _count_answer(
+    request, page: Page, voter: Voter, is_useful: bool, reason: str
+) -> tuple[str, int] | None:
     """Record the answer unless a limit refuses it (then the message and the
     Retry-After seconds, and nothing written). Changing an answer counts
     only against the reader's own limit; a new answer from an anonymous
@@ -155,7 +159,7 @@ def _count_answer(request, page: Page, voter: Voter, is_useful: bool) -> tuple[s
     if voter.new_token and (refusal := _network_lane(request, page, voter)):
         return refusal
     with transaction.atomic():
-        _vote, created = record_vote(page, is_useful, voter_key=voter.key)
+        _vote, created = record_vote(page, is_useful, voter_key=voter.key, reason=reason)
         is_returning_reader = not voter.new_token and not request.user.is_authenticated
         if created and is_returning_reader and (refusal := _network_lane(request, page, voter)):
             transaction.set_rollback(True)
@@ -183,13 +187,24 @@ def _remember(request, response, voter: Voter) -> None:
         response.delete_cookie(VOTER_COOKIE, samesite="Lax")
 
 
+def _thank(request, answer: str, reason: str) -> None:
+    if reason:
+        messages.success(request, THANKS_FOR_REASON)
+    elif answer == "no":
+        messages.success(request, THANKS_ASK_REASON, extra_tags=ASK_REASON_TAG)
+    else:
+        messages.success(request, THANKS)
+
+
 # No CSRF token: the vote form is on pages every anonymous reader shares
 # (and proxies cache), so a browser's Origin/Referer is checked instead.
 @csrf_exempt
 @require_POST
 def page_vote(request, slug):
-    """Record the reader's answer (``useful`` = yes/no) for the page, once
-    per reader; answer JSON to scripts, else redirect back with thanks.
+    """Record the reader's answer (``useful`` = yes/no, and for a "no" an
+    optional ``reason``) for the page, once per reader; answer JSON to
+    scripts, else redirect back with thanks (after a "no" without a reason,
+    offering the reasons). An unknown reason, or one with a "yes", is 400.
     A vote another site's page sends is refused (403); one over a limit is
     429 with Retry-After. Nothing is stored for an answer that does not count."""
     if is_cross_site(request):
@@ -200,16 +215,23 @@ def page_vote(request, slug):
     answer = request.POST.get("useful", "")
     if answer not in ANSWERS:
         return _refuse(request, 'Please answer "yes" or "no".', 400)
+    reason = request.POST.get("reason", "")
+    if reason and (answer != "no" or reason not in ProblemReason.values):
+        return _refuse(request, BAD_REASON, 400)
     page = _vote_target(page)
     voter = _identify(request)
-    if refusal := _count_answer(request, page, voter, ANSWERS[answer]):
+    if refusal := _count_answer(request, page, voter, ANSWERS[answer], reason):
         message, retry_after = refusal
         return _refuse(request, message, 429, retry_after=retry_after)
     if _wants_json(request):
         counts = vote_counts(page)
-        response = JsonResponse({"message": THANKS, "total": counts.total, "useful": answer})
+        ask_reason = answer == "no" and not reason
+        message = THANKS_FOR_REASON if reason else THANKS_ASK_REASON if ask_reason else THANKS
+        response = JsonResponse(
+            {"message": message, "total": counts.total, "useful": answer, "ask_reason": ask_reason}
+        )
     else:
-        messages.success(request, THANKS)
+        _thank(request, answer, reason)
         response = redirect(page_url(page.title, fragment="vote"))
     _remember(request, response, voter)
     return response
@@ -218,7 +240,8 @@ def page_vote(request, slug):
 @require_safe
 @moderator_required
 def page_info(request, slug):
-    """Moderators: a page's views, votes, revisions and the pages linking here."""
+    """Moderators: a page's views, votes, open problem reports, revisions and
+    the pages linking here."""
     page = page_for_slug(slug)
     if response := canonical_redirect(request, page, slug):
         return response
@@ -227,5 +250,6 @@ def page_info(request, slug):
         "statistics": page_statistics(page),
         "revision_count": RevisionInfo.objects.filter(page_id=page.pk).count(),
         "links_here": Page.objects.linking_to_title(page.title),
+        "open_report_count": page.problem_reports.open().count(),
     }
     return render(request, "wiki/page_info.html", context)

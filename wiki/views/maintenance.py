@@ -25,6 +25,7 @@ LISTS = [
     ),
     ("wanted-pages", "Wanted pages", "Titles that pages link to but that do not exist yet."),
     ("orphaned-pages", "Orphaned pages", "Pages that no other page links to."),
+    ("reports", "Problem reports", "What readers reported as wrong with a page: close each one."),
 ]
 
 
