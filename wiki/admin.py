@@ -21,7 +21,7 @@ from wiki.feedback import (
     recent_views_start,
 )
 from wiki.forms import RecoverForm
-from wiki.models import Page, PageFeedback, SiteSettings
+from wiki.models import Page, PageFeedback, PageReview, SiteSettings
 from wiki.services import delete_page, recover_page, recovery_title
 from wiki.site import absolute_url
 
@@ -131,7 +131,7 @@ EMPTY_DISCLAIMER = "The medical disclaimer cannot be empty: every page must carr
 class SiteSettingsForm(forms.ModelForm):
     class Meta:
         model = SiteSettings
-        fields = ["disclaimer", "disclaimer_short"]
+        fields = ["disclaimer", "disclaimer_short", "review_interval_months"]
         error_messages = {
             "disclaimer": {"required": EMPTY_DISCLAIMER},
             "disclaimer_short": {"required": EMPTY_DISCLAIMER},
@@ -373,3 +373,30 @@ class PageFeedbackAdmin(admin.ModelAdmin):
             "countries_enabled": countries_enabled(),
         }
         return TemplateResponse(request, "admin/wiki/pagefeedback/feedback_detail.html", context)
+
+
+@admin.register(PageReview)
+class PageReviewAdmin(admin.ModelAdmin):
+    """Clinical reviews, to read: they are recorded at /wiki/<Title>/review/
+    and kept for ever, so the admin can neither add, change nor delete one."""
+
+    list_display = ["page_title", "reviewed_on", "reviewer", "next_review_due", "recorded_by"]
+    list_filter = ["reviewed_on", "next_review_due"]
+    search_fields = ["reviewer", "note"]
+    ordering = ["-reviewed_on", "-pk"]
+    date_hierarchy = "reviewed_on"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="page")
+    def page_title(self, review):
+        # The page may have been deleted (its reviews stay for its recovery).
+        page = Page.objects.filter(pk=review.page_id).only("title").first()
+        return page.title if page is not None else f"(deleted page {review.page_id})"
