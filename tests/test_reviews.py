@@ -433,7 +433,8 @@ def test_admin_cannot_delete_or_change_a_review(client, make_user, article):
     assert PageReview.objects.get(pk=saved.pk).reviewer == REVIEWER
 
 
-def test_admin_sets_the_review_interval(client, make_user, db):
+@pytest.mark.parametrize(("posted", "months"), [("24", 24), ("", 36)])
+def test_admin_sets_the_review_interval(client, make_user, db, posted, months):
     client.force_login(make_user("admin", superuser=True))
     settings_row = SiteSettings.objects.get()
     response = client.post(
@@ -441,11 +442,27 @@ def test_admin_sets_the_review_interval(client, make_user, db):
         {
             "disclaimer": settings_row.disclaimer,
             "disclaimer_short": settings_row.disclaimer_short,
-            "review_interval_months": "24",
+            "review_interval_months": posted,
         },
     )
     assert response.status_code == 302
-    assert SiteSettings.objects.get().review_interval_months == 24
+    assert SiteSettings.objects.get().review_interval_months == months
+
+
+@pytest.mark.parametrize("posted", ["0", "121", "two"])
+def test_admin_refuses_a_review_interval_out_of_range(client, make_user, db, posted):
+    client.force_login(make_user("admin", superuser=True))
+    settings_row = SiteSettings.objects.get()
+    response = client.post(
+        f"/admin/wiki/sitesettings/{settings_row.pk}/change/",
+        {
+            "disclaimer": settings_row.disclaimer,
+            "disclaimer_short": settings_row.disclaimer_short,
+            "review_interval_months": posted,
+        },
+    )
+    assert response.status_code == 200
+    assert SiteSettings.objects.get().review_interval_months == 36
 
 
 # Export and import -------------------------------------------------------------------------

@@ -21,7 +21,13 @@ from wiki.feedback import (
     recent_views_start,
 )
 from wiki.forms import RecoverForm
-from wiki.models import Page, PageFeedback, PageReview, SiteSettings
+from wiki.models import (
+    DEFAULT_REVIEW_INTERVAL_MONTHS,
+    Page,
+    PageFeedback,
+    PageReview,
+    SiteSettings,
+)
 from wiki.services import delete_page, recover_page, recovery_title
 from wiki.site import absolute_url
 
@@ -136,6 +142,15 @@ class SiteSettingsForm(forms.ModelForm):
             "disclaimer": {"required": EMPTY_DISCLAIMER},
             "disclaimer_short": {"required": EMPTY_DISCLAIMER},
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left empty, the interval is the default (3 years).
+        self.fields["review_interval_months"].required = False
+
+    def clean_review_interval_months(self):
+        value = self.cleaned_data.get("review_interval_months")
+        return DEFAULT_REVIEW_INTERVAL_MONTHS if value is None else value
 
     def _required_text(self, name):
         value = (self.cleaned_data.get(name) or "").strip()
