@@ -28,7 +28,14 @@ from wiki.feedback import (
     recent_views_start,
 )
 from wiki.forms import RecoverForm
-from wiki.models import DisclaimerVersion, Page, PageFeedback
+from wiki.models import (
+    DEFAULT_REVIEW_INTERVAL_MONTHS,
+    DisclaimerVersion,
+    Page,
+    PageFeedback,
+    PageReview,
+    SiteSettings,
+)
 from wiki.services import delete_page, recover_page, recovery_title
 from wiki.site import absolute_url
 
@@ -209,6 +216,35 @@ class DisclaimerVersionAdmin(admin.ModelAdmin):
             **(extra_context or {}),
         }
         return super().change_view(request, object_id, form_url, extra_context)
+
+
+class SiteSettingsForm(forms.ModelForm):
+    class Meta:
+        model = SiteSettings
+        fields = ["review_interval_months"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left empty, the interval is the default (3 years).
+        self.fields["review_interval_months"].required = False
+
+    def clean_review_interval_months(self):
+        value = self.cleaned_data.get("review_interval_months")
+        return DEFAULT_REVIEW_INTERVAL_MONTHS if value is None else value
+
+
+@admin.register(SiteSettings)
+class SiteSettingsAdmin(admin.ModelAdmin):
+    """The site's settings: the interval between clinical reviews. (The
+    disclaimer has its own versions: ``DisclaimerVersionAdmin``.)"""
+
+    form = SiteSettingsForm
+
+    def has_add_permission(self, request):
+        return not SiteSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class VoteDateFilter(admin.ListFilter):
@@ -420,3 +456,30 @@ class PageFeedbackAdmin(admin.ModelAdmin):
             "countries_enabled": countries_enabled(),
         }
         return TemplateResponse(request, "admin/wiki/pagefeedback/feedback_detail.html", context)
+
+
+@admin.register(PageReview)
+class PageReviewAdmin(admin.ModelAdmin):
+    """Clinical reviews, to read: they are recorded at /wiki/<Title>/review/
+    and kept for ever, so the admin can neither add, change nor delete one."""
+
+    list_display = ["page_title", "reviewed_on", "reviewer", "next_review_due", "recorded_by"]
+    list_filter = ["reviewed_on", "next_review_due"]
+    search_fields = ["reviewer", "note"]
+    ordering = ["-reviewed_on", "-pk"]
+    date_hierarchy = "reviewed_on"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="page")
+    def page_title(self, review):
+        # The page may have been deleted (its reviews stay for its recovery).
+        page = Page.objects.filter(pk=review.page_id).only("title").first()
+        return page.title if page is not None else f"(deleted page {review.page_id})"

@@ -239,12 +239,63 @@ ARTICLE_METADATA = {
 }
 
 
+# Clinical reviews of the demo pages, as (title, reviewer, years ago the
+# review was, years from then until the next is due). Sunitinib's review is
+# overdue; Temsirolimus is edited after its review (DEMO_EDITS_AFTER_REVIEW);
+# the others are current. Dates are counted back from the day of loading, so
+# the demo shows the same states whenever it is loaded.
+DEMO_REVIEWS = [
+    ("Interleukin-2", "Dr A. Patel, consultant medical oncologist", 0.5, 3),
+    ("High Dose Interleukin-2", "Dr A. Patel, consultant medical oncologist", 0.5, 3),
+    ("Low Dose Interleukin-2", "Dr A. Patel, consultant medical oncologist", 0.5, 3),
+    ("IL-21", "Dr M. Okafor, clinical research fellow", 1, 3),
+    ("Sunitinib", "Dr M. Okafor, clinical research fellow", 4, 3),
+    ("Temsirolimus", "S. Lindqvist, oncology clinical nurse specialist", 1, 3),
+    ("Sorafenib", "S. Lindqvist, oncology clinical nurse specialist", 1, 3),
+    ("Everolimus", "Dr A. Patel, consultant medical oncologist", 1, 3),
+    ("Pazopanib", "Dr A. Patel, consultant medical oncologist", 1, 3),
+]
+DEMO_EDITS_AFTER_REVIEW = {
+    "Temsirolimus": (
+        "\nIf you have diabetes, your team may check your blood sugar more often "
+        "while you take it.\n",
+        "Add a note on blood sugar checks",
+    ),
+}
+
+
+def _record_demo_reviews(titles: list[str]) -> None:
+    """Review the demo pages among ``titles`` (the ones just created)."""
+    from wiki import reviews
+    from wiki.models import Page
+    from wiki.services import record_review, save_page
+
+    today = reviews.today()
+    for title, reviewer, years_ago, years_due in DEMO_REVIEWS:
+        if title not in titles:
+            continue
+        page = Page.objects.get(title=title)
+        reviewed_on = reviews.add_months(today, -round(years_ago * 12))
+        due = reviews.add_months(reviewed_on, years_due * 12)
+        record_review(
+            page,
+            reviewer=reviewer,
+            reviewed_on=reviewed_on,
+            next_review_due=due,
+            note="Demo review.",
+        )
+        if title in DEMO_EDITS_AFTER_REVIEW:
+            addition, summary = DEMO_EDITS_AFTER_REVIEW[title]
+            save_page(title, page.body + addition, summary=summary)
+
+
 def load_demo_pages() -> tuple[list[str], list[str]]:
     """Create every demo page that does not exist yet, through ``save_page``.
 
     A page that exists under any spelling of a demo title (a redirect left by
     a move included) is never touched, so a moderator's edit of a demo page
-    survives every ``make run``. Returns ``(created, skipped)`` titles, in the
+    survives every ``make run``. The pages it creates get their clinical
+    reviews (``DEMO_REVIEWS``). Returns ``(created, skipped)`` titles, in the
     order they are loaded."""
     from wiki.models import Page
     from wiki.services import save_page
@@ -262,4 +313,5 @@ def load_demo_pages() -> tuple[list[str], list[str]]:
             crosslinks=CROSSLINKS.get(title),
         )
         created.append(title)
+    _record_demo_reviews(created)
     return created, skipped

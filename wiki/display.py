@@ -28,7 +28,8 @@ its ``KEY_PREFIX``; "never stale" means the key changes with what it holds):
     cross-link targets too).
 ``wiki:page-view:<ETag>`` (``wiki.views.reading``)
     The bytes of an anonymous reader's page. ``SHARED_PAGE_SECONDS`` (an
-    hour). Never stale: the ETag covers all the page shows.
+    hour). Never stale: the ETag covers all the page shows (the clinical
+    review line too: a new review, and the day its due date passes).
 ``wiki:page-state:<sha256 of URL path>`` (``wiki.caching``)
     ``(ETag, first served)`` for Last-Modified. ``STATE_CACHE_SECONDS`` (a
     week). Replaced when the URL's ETag changes; a lost entry only makes the
@@ -41,8 +42,8 @@ its ``KEY_PREFIX``; "never stale" means the key changes with what it holds):
     change, so ETags and PDF keys hold only the version's number.
 ``wiki:pdf-current:<page id>:<sha256 of what may change it>`` (``wiki.pdf``)
     The current revision's PDF, answered without building its HTML; the hash
-    covers the revision, ``link_version``, the disclaimer's version, the URLs
-    and the stylesheet.
+    covers the revision, ``link_version``, the disclaimer's version, the URLs,
+    the stylesheet and the review line (``wiki.reviews.ReviewStatus.etag_part``).
     ``PDF_CACHE_SECONDS`` (a week). Never stale.
 ``wiki:pdf:<PDF_VERSION>:<revision id>:<sha256 of document, stylesheet, base URL>`` (``wiki.pdf``)
     The PDF of one document. ``PDF_CACHE_SECONDS``. Never stale;

@@ -7,7 +7,8 @@ from django.template.defaultfilters import filesizeformat
 
 from wiki.content import KIND_CHOICES, RELATED
 from wiki.display import cached_render
-from wiki.models import ProblemReason
+from wiki.models import MAX_REVIEW_NOTE_LENGTH, MAX_REVIEWER_LENGTH, ProblemReason
+from wiki.reviews import add_months, check_review_dates
 from wiki.titles import MAX_TITLE_LENGTH, validate_title
 
 # The most an edit summary or a move's reason may say.
@@ -198,3 +199,62 @@ class CloseReportForm(forms.Form):
                 code="too_long",
             )
         return note
+
+
+class ReviewForm(forms.Form):
+    """A clinical review of the page's current revision (DESIGN.md's fields).
+    ``next_review_due`` may be left empty: the service then takes
+    ``reviewed_on`` plus the site's interval, which the view fills in as the
+    initial value."""
+
+    reviewer = forms.CharField(
+        label="Reviewer",
+        max_length=MAX_REVIEWER_LENGTH,
+        help_text='Name and role as readers will see them, e.g. "Dr A. Patel, consultant '
+        'oncologist".',
+        error_messages={"required": "Say who reviewed the page: their name and role."},
+    )
+    reviewed_on = forms.DateField(
+        label="Date of review",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": "Give the date of the review.",
+            "invalid": "Give the date of the review as a date, like 2026-03-31.",
+        },
+    )
+    next_review_due = forms.DateField(
+        label="Next review due",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="Leave empty for the site's usual interval after the date of review.",
+        error_messages={"invalid": "Give the next review date as a date, like 2029-03-31."},
+    )
+    note = forms.CharField(
+        label="Note for moderators",
+        required=False,
+        max_length=MAX_REVIEW_NOTE_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text="Optional: what was checked or changed. Readers do not see it.",
+    )
+
+    def __init__(self, *args, interval_months: int, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.interval_months = interval_months
+        self.today = today
+
+    def clean(self):
+        cleaned = super().clean()
+        reviewed_on = cleaned.get("reviewed_on")
+        if reviewed_on is None:
+            return cleaned
+        if cleaned.get("next_review_due") is None and "next_review_due" not in self.errors:
+            cleaned["next_review_due"] = add_months(reviewed_on, self.interval_months)
+        if "next_review_due" in self.errors:
+            return cleaned
+        try:
+            check_review_dates(reviewed_on, cleaned["next_review_due"], on=self.today)
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                for message in messages:
+                    self.add_error(field, message)
+        return cleaned

@@ -6,11 +6,14 @@ counters) lives in fields excluded from versioning or in models of its own, so
 it never makes a revision.
 """
 
+import datetime
+
 import reversion
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
@@ -48,6 +51,10 @@ DEFAULT_DISCLAIMER = (
     "a page may be wrong, out of date, or leave out something that matters to you. "
     "That is one more reason to talk to your medical team."
 )
+# A page's next clinical review is due this long after the last (3 years),
+# unless an admin sets another interval in the site settings.
+DEFAULT_REVIEW_INTERVAL_MONTHS = 36
+MAX_REVIEW_INTERVAL_MONTHS = 120
 DEFAULT_DISCLAIMER_SHORT = (
     "Educational information only, not medical advice and not a substitute for a "
     "licensed physician. See a doctor about any symptom, and check with your medical "
@@ -172,6 +179,45 @@ class PageQuerySet(models.QuerySet):
             .filter(total_votes__gte=minimum_votes)
             .order_by("percent_useful", "-total_votes", "title")[:limit]
         )
+
+    def with_latest_review(self):
+        """Annotate each page with its latest clinical review (see
+        ``PageReviewQuerySet.newest_first``): ``last_review_id``,
+        ``last_reviewed_on``, ``next_review_due``, ``last_reviewer`` and
+        ``reviewed_revision_id`` (all None for a page never reviewed), one
+        correlated subquery each over the (page, date) index."""
+        latest = PageReview.objects.filter(page_id=models.OuterRef("pk")).newest_first()
+
+        def field(name):
+            return models.Subquery(latest.values(name)[:1])
+
+        return self.annotate(
+            last_review_id=field("pk"),
+            last_reviewed_on=field("reviewed_on"),
+            next_review_due=field("next_review_due"),
+            last_reviewer=field("reviewer"),
+            reviewed_revision_id=field("revision_id"),
+        )
+
+    def needing_review(self, today, *, due_within_days: int):
+        """Content pages with their latest review (``with_latest_review``)
+        that need a reviewer's attention on ``today``: never reviewed, overdue,
+        due within ``due_within_days`` days, or changed since their latest
+        review."""
+        soon = today + datetime.timedelta(days=due_within_days)
+        return (
+            self.content_pages()
+            .with_latest_review()
+            .filter(
+                models.Q(last_review_id__isnull=True)
+                | models.Q(next_review_due__lte=soon)
+                | ~models.Q(reviewed_revision_id=models.F("current_revision_id"))
+            )
+        )
+
+    def overdue_for_review(self, today):
+        """Content pages whose latest review's next date is before ``today``."""
+        return self.content_pages().with_latest_review().filter(next_review_due__lt=today)
 
     def title_starts_with(self, prefix: str):
         key = title_key(prefix)
@@ -382,6 +428,14 @@ class SiteSettings(models.Model):
     medical disclaimer, kept here until migration 0007, has its own
     versioned model: ``DisclaimerVersion``.)"""
 
+    review_interval_months = models.PositiveSmallIntegerField(
+        default=DEFAULT_REVIEW_INTERVAL_MONTHS,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_REVIEW_INTERVAL_MONTHS)],
+        help_text=(
+            "When a clinical review is recorded, the next review is due this many "
+            "months later unless the moderator gives another date."
+        ),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -628,3 +682,56 @@ class ProblemReport(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == self.OPEN
+
+
+# The longest "name and role" of a reviewer, as readers see it.
+MAX_REVIEWER_LENGTH = 200
+MAX_REVIEW_NOTE_LENGTH = 2000
+
+
+class PageReviewQuerySet(models.QuerySet):
+    def newest_first(self):
+        """Latest review date first; reviews of one day in the order recorded,
+        last first."""
+        return self.order_by("-reviewed_on", "-pk")
+
+    def latest_for(self, page_id: int) -> "PageReview | None":
+        return self.filter(page_id=page_id).newest_first().first()
+
+
+class PageReview(models.Model):
+    """A clinical review of one page: who checked which revision, when, and
+    when it should be checked again. Written by ``services.record_review``.
+
+    Kept forever: nothing deletes a review. ``page`` has no database
+    constraint (as ``RevisionInfo``), so an admin's delete of the page leaves
+    its reviews, and recovering the page (same id) brings them back with its
+    history. The revision is protected for the same reason.
+    """
+
+    page = models.ForeignKey(
+        Page, on_delete=models.DO_NOTHING, db_constraint=False, related_name="reviews"
+    )
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="+")
+    reviewer = models.CharField(max_length=MAX_REVIEWER_LENGTH)
+    reviewed_on = models.DateField()
+    next_review_due = models.DateField()
+    note = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PageReviewQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["page", "-reviewed_on", "-id"], name="wiki_pagereview_page_newest")
+        ]
+
+    def __str__(self):
+        return f"{self.page_id} reviewed {self.reviewed_on} by {self.reviewer}"

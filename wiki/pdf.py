@@ -56,6 +56,7 @@ from wiki.caching import LONG_CACHE_SECONDS
 from wiki.disclaimers import current_disclaimer
 from wiki.display import ShownCrossLink, page_display, render_body, shown_crosslinks
 from wiki.models import Page, RevisionInfo
+from wiki.reviews import ReviewStatus, page_review_status
 from wiki.revisions import revision_content
 from wiki.site import absolute_url
 
@@ -63,7 +64,7 @@ logger = logging.getLogger(__name__)
 
 # Bump when page_pdf.html or the way a PDF is made changes (the stylesheet's
 # text is part of the cache key already).
-PDF_VERSION = 2
+PDF_VERSION = 3
 TEMPLATE = "wiki/page_pdf.html"
 STYLESHEET = "css/pdf.css"
 PDF_CACHE_SECONDS = LONG_CACHE_SECONDS
@@ -96,12 +97,17 @@ class PdfSource:
     article_date: datetime.date | None = None
     source_url: str = ""
     source_name: str = ""
+    # The clinical review line (current revision only; None on old ones).
+    review: ReviewStatus | None = None
 
 
-def current_source(page: Page) -> PdfSource:
+def current_source(page: Page, review: ReviewStatus | None = None) -> PdfSource:
     """Return the page's current revision as a PdfSource: its body and
-    cross-links as the page shows them (``display.page_display``, cached)."""
+    cross-links as the page shows them (``display.page_display``, cached),
+    and its review status (``review``, else one query)."""
     revision = page.current_revision
+    if review is None:
+        review = page_review_status(page)
     display = page_display(page)
     return PdfSource(
         page=page,
@@ -114,6 +120,7 @@ def current_source(page: Page) -> PdfSource:
         article_date=page.article_date,
         source_url=_web_url(page.source_url),
         source_name=page.source_name,
+        review=review,
     )
 
 
@@ -172,9 +179,10 @@ def current_pdf(page: Page, *, page_url: str, base_url: str) -> bytes:
 
     The quick key holds everything the document shows that can change without
     a new revision: link state (``link_version``), the disclaimer's version
-    (versions never change), the addresses and the stylesheet. Raises
-    ``PdfUnavailable`` as ``make_pdf``."""
+    (versions never change), the addresses, the stylesheet and the review
+    line (one query for it). Raises ``PdfUnavailable`` as ``make_pdf``."""
     disclaimer = current_disclaimer()
+    review = page_review_status(page)
     parts = [
         str(PDF_VERSION),
         str(page.current_revision_id),
@@ -183,12 +191,13 @@ def current_pdf(page: Page, *, page_url: str, base_url: str) -> bytes:
         page_url,
         base_url,
         _stylesheet_digest(),
+        repr(review.etag_part()),
     ]
     digest = hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
     quick_key = f"wiki:pdf-current:{page.pk}:{digest}"
     data = cache.get(quick_key)
     if data is None:
-        source = current_source(page)
+        source = current_source(page, review)
         html = document_html(source, page_url=page_url, current_url=page_url)
         data = make_pdf(source, html, base_url=base_url)
         cache.set(quick_key, data, PDF_CACHE_SECONDS)

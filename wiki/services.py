@@ -26,9 +26,21 @@ from wiki import search
 from wiki.content import METADATA_FIELDS, CrossLinkContent, PageContent
 from wiki.diff import merge_texts
 from wiki.display import cached_render
-from wiki.models import CrossLink, Link, Page, ProblemReason, ProblemReport, RevisionInfo, Vote
+from wiki.models import (
+    MAX_REVIEW_NOTE_LENGTH,
+    MAX_REVIEWER_LENGTH,
+    CrossLink,
+    Link,
+    Page,
+    PageReview,
+    ProblemReason,
+    ProblemReport,
+    RevisionInfo,
+    Vote,
+)
 from wiki.render_cache import prepared_renders
 from wiki.rendering import MarkupTooComplex, parse_redirect
+from wiki.reviews import add_months, check_review_dates, review_interval_months, today
 from wiki.revisions import revision_content, revision_contents
 from wiki.titles import MAX_TITLE_LENGTH, title_key, validate_title
 
@@ -688,3 +700,73 @@ def close_report(report_id: int, *, user: AbstractBaseUser, note: str = "") -> P
         report.close_note = note
         report.save(update_fields=["status", "closed_by", "closed_at", "close_note"])
     return report
+
+
+def record_review(
+    page: Page,
+    *,
+    reviewer: str,
+    reviewed_on: datetime.date | None = None,
+    next_review_due: datetime.date | None = None,
+    note: str = "",
+    user: AbstractBaseUser | None = None,
+) -> PageReview:
+    """Record a clinical review of ``page``'s current revision, by
+    ``reviewer`` (name and role as readers see them), on ``reviewed_on``
+    (default today), next due on ``next_review_due`` (default
+    ``reviewed_on`` plus the site's review interval), with an optional
+    ``note``; ``user`` is the moderator who recorded it. Reviews are never
+    changed or deleted afterwards.
+
+    The page row is locked, so the review names the revision that is current
+    when it is written, even while someone saves an edit. Raises
+    ``ValidationError`` (nothing written) for a redirect page (code
+    ``redirect``), a page without a revision, an empty reviewer, a review
+    date in the future or a due date not after it (a dict by field name, as
+    ``reviews.check_review_dates``). Side effect: the page's ETag and shared
+    cached copy change with the review (``reviews.ReviewStatus.etag_part``).
+    """
+    reviewer = " ".join((reviewer or "").split())
+    if not reviewer or len(reviewer) > MAX_REVIEWER_LENGTH:
+        raise ValidationError(
+            {
+                "reviewer": ValidationError(
+                    "Give the reviewer's name and role, in at most %(limit)s characters.",
+                    params={"limit": MAX_REVIEWER_LENGTH},
+                    code="reviewer",
+                )
+            }
+        )
+    if len(note) > MAX_REVIEW_NOTE_LENGTH:
+        raise ValidationError(
+            {
+                "note": ValidationError(
+                    "A note may hold at most %(limit)s characters.",
+                    params={"limit": MAX_REVIEW_NOTE_LENGTH},
+                    code="note_too_long",
+                )
+            }
+        )
+    reviewed_on = reviewed_on or today()
+    if next_review_due is None:
+        next_review_due = add_months(reviewed_on, review_interval_months())
+    check_review_dates(reviewed_on, next_review_due, on=today())
+    with transaction.atomic():
+        page = Page.objects.select_for_update().get(pk=page.pk)
+        if page.is_redirect:
+            raise ValidationError(
+                "%(title)s is a redirect: review the page it leads to instead.",
+                params={"title": page.title},
+                code="redirect",
+            )
+        if page.current_revision_id is None:
+            raise ValidationError("This page has no saved revision to review.", code="no_revision")
+        return PageReview.objects.create(
+            page=page,
+            revision_id=page.current_revision_id,
+            reviewer=reviewer,
+            reviewed_on=reviewed_on,
+            next_review_due=next_review_due,
+            note=note.strip(),
+            recorded_by=user if user is not None and user.is_authenticated else None,
+        )

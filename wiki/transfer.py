@@ -4,8 +4,12 @@ of ``importpages`` and ``exportpages`` (see DESIGN.md).
 One JSON object a line: ``{"title": ..., "revisions": [{"body": ...,
 "summary": ..., "author": ..., "date": ...}, ...]}``, oldest revision first,
 plus the page's metadata fields and ``crosslinks``, on the page (for every
-revision) or on a revision (from it on). Only ``title`` and each revision's
-``body`` are required; unknown keys are ignored.
+revision) or on a revision (from it on), and its clinical reviews, oldest
+first: ``"reviews": [{"reviewer": ..., "reviewed_on": ..., "next_review_due":
+..., "note": ..., "revision": <index into revisions>}, ...]`` (``reviewer``
+and ``reviewed_on`` required; ``revision`` defaults to the last). Only
+``title`` and each revision's ``body`` are required; unknown keys are
+ignored.
 
 An import checks the whole file first and imports nothing when a line is
 malformed. It then writes every page in one transaction with a few bulk
@@ -34,8 +38,18 @@ from reversion.models import Revision, Version
 
 from wiki import search
 from wiki.content import CrossLinkContent, PageContent
-from wiki.models import VERSION_FORMAT, VERSIONED_FIELDS, CrossLink, Page, RevisionInfo
+from wiki.models import (
+    MAX_REVIEW_NOTE_LENGTH,
+    MAX_REVIEWER_LENGTH,
+    VERSION_FORMAT,
+    VERSIONED_FIELDS,
+    CrossLink,
+    Page,
+    PageReview,
+    RevisionInfo,
+)
 from wiki.render_cache import prepared_renders
+from wiki.reviews import add_months, check_review_dates, review_interval_months, today
 from wiki.revisions import revision_contents
 from wiki.services import (
     MAX_SUMMARY_LENGTH,
@@ -66,11 +80,25 @@ class ImportedRevision:
 
 
 @dataclass(frozen=True)
+class ImportedReview:
+    """One clinical review of an import, of the revision at ``revision``
+    (an index into the page's revisions, oldest first)."""
+
+    reviewer: str
+    reviewed_on: datetime.date
+    next_review_due: datetime.date
+    note: str = ""
+    revision: int = -1
+
+
+@dataclass(frozen=True)
 class PageRecord:
-    """One line of an import file: a title and its revisions, oldest first."""
+    """One line of an import file: a title, its revisions and its clinical
+    reviews, oldest first."""
 
     title: str
     revisions: tuple[ImportedRevision, ...]
+    reviews: tuple[ImportedReview, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -183,7 +211,54 @@ def parse_record(line: str) -> PageRecord:
                 date=_datetime(revision.get("date"), f"{where}date"),
             )
         )
-    return PageRecord(title=title, revisions=tuple(parsed))
+    reviews = _reviews(data.get("reviews"), len(parsed))
+    return PageRecord(title=title, revisions=tuple(parsed), reviews=reviews)
+
+
+def _reviews(value, revision_count: int) -> tuple[ImportedReview, ...]:
+    """The ``reviews`` of a line, checked as ``services.record_review``
+    checks a review (dates, reviewer, note)."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise LineError("reviews must be a list")
+    reviews, on, interval = [], today(), None
+    for number, item in enumerate(value, start=1):
+        where = f"review {number}: "
+        if not isinstance(item, dict):
+            raise LineError(f"{where}must be an object")
+        reviewer = " ".join(_text(item.get("reviewer"), f"{where}reviewer").split())
+        if not reviewer or len(reviewer) > MAX_REVIEWER_LENGTH:
+            raise LineError(f"{where}reviewer must be 1 to {MAX_REVIEWER_LENGTH} characters")
+        note = _text(item.get("note"), f"{where}note")
+        if len(note) > MAX_REVIEW_NOTE_LENGTH:
+            raise LineError(f"{where}note is longer than {MAX_REVIEW_NOTE_LENGTH} characters")
+        reviewed_on = _date(item.get("reviewed_on"), f"{where}reviewed_on")
+        if reviewed_on is None:
+            raise LineError(f"{where}reviewed_on is required")
+        next_review_due = _date(item.get("next_review_due"), f"{where}next_review_due")
+        if next_review_due is None:
+            interval = interval or review_interval_months()
+            next_review_due = add_months(reviewed_on, interval)
+        try:
+            check_review_dates(reviewed_on, next_review_due, on=on)
+        except ValidationError as error:
+            raise LineError(where + " ".join(error.messages)) from error
+        position = item.get("revision", revision_count - 1)
+        if isinstance(position, bool) or not isinstance(position, int):
+            raise LineError(f"{where}revision must be an index into revisions")
+        if not 0 <= position < revision_count:
+            raise LineError(f"{where}revision {position} is not an index into revisions")
+        reviews.append(
+            ImportedReview(
+                reviewer=reviewer,
+                reviewed_on=reviewed_on,
+                next_review_due=next_review_due,
+                note=note.strip(),
+                revision=position,
+            )
+        )
+    return tuple(reviews)
 
 
 def read_file(path: str) -> tuple[list[PageRecord], list[str]]:
@@ -250,7 +325,9 @@ def import_records(
             if title_key(record.title) in existing:
                 skipped += 1
             else:
-                import_page_history(record.title, record.revisions, users=users)
+                import_page_history(
+                    record.title, record.revisions, users=users, reviews=record.reviews
+                )
                 imported += 1
                 revisions += len(record.revisions)
             if progress is not None and position % PROGRESS_EVERY == 0:
@@ -265,7 +342,11 @@ def import_records(
 
 
 def import_page_history(
-    title: str, revisions: Sequence[ImportedRevision], *, users: dict[str, AbstractBaseUser]
+    title: str,
+    revisions: Sequence[ImportedRevision],
+    *,
+    users: dict[str, AbstractBaseUser],
+    reviews: Sequence[ImportedReview] = (),
 ) -> Page | None:
     """Create page ``title`` with ``revisions`` (oldest first) as real
     django-reversion revisions, each with its Version rows and RevisionInfo,
@@ -275,7 +356,9 @@ def import_page_history(
     rows of all revisions are written with a few bulk inserts, and the body is
     rendered and the link table built once, for the last revision. Cross-link
     rows of earlier revisions are created and then deleted, as editing would
-    have done, so every version names a row that once existed. Returns None
+    have done, so every version names a row that once existed. ``reviews``
+    become the page's clinical reviews, each of the revision it names.
+    Returns None
     (and writes nothing) when a page with this title already exists. Raises
     ``ValidationError`` for an invalid title or cross-link."""
     title = validate_title(title)
@@ -318,6 +401,17 @@ def import_page_history(
             previous_size = content.size
         Version.objects.bulk_create(versions)
         RevisionInfo.objects.bulk_create(infos)
+        PageReview.objects.bulk_create(
+            PageReview(
+                page=page,
+                revision=revision_rows[review.revision],
+                reviewer=review.reviewer,
+                reviewed_on=review.reviewed_on,
+                next_review_due=review.next_review_due,
+                note=review.note,
+            )
+            for review in reviews
+        )
         final = [link_rows[key].pk for key in enumerate(contents[-1].crosslinks)]
         CrossLink.objects.filter(page=page).exclude(pk__in=final).delete()
         Page.objects.filter(pk=page.pk).update(current_revision=revision_rows[-1])
@@ -394,6 +488,7 @@ def page_record(page: Page) -> dict:
     revisions = Revision.objects.select_related("user").in_bulk(revision_ids)
     record = {"title": page.title, **_content_fields(PageContent.from_page(page))}
     record["revisions"] = []
+    position = {revision_id: index for index, revision_id in enumerate(revision_ids)}
     for revision_id in revision_ids:
         revision, content = revisions[revision_id], contents[revision_id]
         record["revisions"].append(
@@ -405,6 +500,16 @@ def page_record(page: Page) -> dict:
                 **_content_fields(content),
             }
         )
+    record["reviews"] = [
+        {
+            "reviewer": review.reviewer,
+            "reviewed_on": review.reviewed_on.isoformat(),
+            "next_review_due": review.next_review_due.isoformat(),
+            "note": review.note,
+            "revision": position.get(review.revision_id, len(revision_ids) - 1),
+        }
+        for review in page.reviews.order_by("reviewed_on", "pk")
+    ]
     return record
 
 

@@ -3,11 +3,12 @@ from django.urls import include, path, register_converter
 from django.views.decorators.http import require_safe
 
 from wiki.converters import TitleConverter
-from wiki.feeds import RecentChangesFeed
+from wiki.feeds import RecentChangesFeed, ReviewsDueFeed
 from wiki.sitemaps import SITEMAPS
 from wiki.views import disclaimer as disclaimer_views
 from wiki.views import discovery, editing, feedback, history, links, maintenance, reading, reports
 from wiki.views import pdf as pdf_views
+from wiki.views import reviews as review_views
 
 register_converter(TitleConverter, "title")
 
@@ -42,6 +43,7 @@ PAGE_ACTIONS = {
     "move": editing.page_move,
     "history": history.page_history,
     "report": reports.page_report,
+    "review": review_views.page_review,
 }
 page_patterns = [
     path("", reading.page_detail, name="page-detail"),
@@ -60,6 +62,9 @@ urlpatterns = [
     path("wiki/<title:slug>", reading.page_without_slash, name="page-without-slash"),
     path("maintenance/", maintenance.maintenance_index, name="maintenance"),
     path("maintenance/", include(_named_paths("maintenance", MAINTENANCE_LISTS))),
+    # Clinical reviews due (wiki.views.reviews), as a page, CSV and Atom.
+    path("maintenance/reviews/", review_views.maintenance_reviews, name="maintenance-reviews"),
+    path("maintenance/reviews/feed/", ReviewsDueFeed(), name="maintenance-reviews-feed"),
     path("recent-changes/", history.recent_changes, name="recent-changes"),
     path("recent-changes/feed/", RecentChangesFeed(), name="recent-changes-feed"),
     path("contributions/<str:username>/", history.contributions, name="contributions"),

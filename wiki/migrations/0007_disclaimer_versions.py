@@ -94,7 +94,7 @@ def copy_newest_version_to_settings(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("wiki", "0005_vote_trust"),
+        ("wiki", "0006_page_reviews"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -26,6 +26,12 @@ LISTS = [
     ("wanted-pages", "Wanted pages", "Titles that pages link to but that do not exist yet."),
     ("orphaned-pages", "Orphaned pages", "Pages that no other page links to."),
     ("reports", "Problem reports", "What readers reported as wrong with a page: close each one."),
+    (
+        "reviews",
+        "Clinical reviews due",
+        "Pages overdue for review, due within 30 days, never reviewed or changed since "
+        "their last review, with a CSV export and a feed to subscribe to.",
+    ),
 ]
 
 

@@ -24,6 +24,7 @@ from wiki.feedback import vote_counts
 from wiki.models import Page
 from wiki.page_views import count_page_view
 from wiki.rendering import section_anchor, wiki_href
+from wiki.reviews import ReviewStatus, today, viewed_review_status
 from wiki.titles import MAIN_PAGE_TITLE, slug_to_title, title_key, title_to_slug, validate_title
 from wiki.views.lookup import canonical_redirect, missing_page, page_for_slug
 
@@ -34,7 +35,9 @@ SHARED_PAGE_SECONDS = 60 * 60
 # .with_vote_counts()`` asks, written out because building and compiling that
 # queryset took ~1.4 ms a view, ten times as long as running it. Plain SQL
 # that SQLite and PostgreSQL both run; the two parameters are the title key.
-# Every Page column but search_vector, which no page view reads.
+# Every Page column but search_vector, which no page view reads; the current
+# revision's date and the latest clinical review (wiki.reviews.ReviewStatus)
+# come in the same query, over the (page, date) index of reviews.
 PAGE_VIEW_SQL = """
 SELECT page.id, page.title, page."key", page.body, page.redirect_to, page.redirect_fragment,
        page.article_date, page.source_url, page.source_name, page.created_at, page.updated_at,
@@ -42,8 +45,17 @@ SELECT page.id, page.title, page."key", page.body, page.redirect_to, page.redire
        (SELECT COUNT(*) FROM wiki_vote vote
          WHERE vote.page_id = page.id AND vote.is_useful) AS yes_votes,
        (SELECT COUNT(*) FROM wiki_vote vote
-         WHERE vote.page_id = page.id AND NOT vote.is_useful) AS no_votes
+         WHERE vote.page_id = page.id AND NOT vote.is_useful) AS no_votes,
+       revision.date_created AS current_revision_date,
+       review.id AS review_id, review.reviewer AS review_reviewer,
+       review.reviewed_on AS review_reviewed_on, review.next_review_due AS review_next_review_due,
+       review.revision_id AS review_revision_id
   FROM wiki_page page
+  LEFT JOIN reversion_revision revision ON revision.id = page.current_revision_id
+  LEFT JOIN wiki_pagereview review ON review.id = (
+       SELECT latest.id FROM wiki_pagereview latest WHERE latest.page_id = page.id
+        ORDER BY latest.reviewed_on DESC, latest.id DESC LIMIT 1
+       )
  WHERE page."key" IN (
        SELECT own."key" FROM wiki_page own WHERE own."key" = %s
         UNION ALL
@@ -64,7 +76,9 @@ def _pages_for_view(title: str) -> dict[str, Page]:
     return {page.key: page for page in Page.objects.raw(PAGE_VIEW_SQL, [key, key])}
 
 
-def _validators(request, shown: Page, redirected_from, redirect_target_exists):
+def _validators(
+    request, shown: Page, redirected_from, redirect_target_exists, review: ReviewStatus | None
+):
     """``(etag, last_modified)`` of an anonymous reader's view of ``shown``,
     or None when the view is personal (a logged-in user, a message to show).
 
@@ -73,7 +87,8 @@ def _validators(request, shown: Page, redirected_from, redirect_target_exists):
     links are missing), the vote counts, whether a redirect's target exists,
     the disclaimer, the site's address (the canonical link holds it; never
     the Host header, so made-up Hosts share one cache entry), the URL (the
-    login link holds it) and the code."""
+    login link holds it), the clinical review line (a new review, or its
+    due date passing overnight) and the code."""
     if request.user.is_authenticated or len(messages.get_messages(request)):
         return None
     content = make_etag(
@@ -86,6 +101,7 @@ def _validators(request, shown: Page, redirected_from, redirect_target_exists):
         vote_counts(shown),
         redirect_target_exists,
         request_disclaimer(request).number,
+        review.etag_part() if review is not None else None,
     )
     # Dated per page URL, not per query string, so made-up query strings
     # cannot fill the cache with dates.
@@ -114,18 +130,17 @@ def _render_page(
     if shown.is_redirect and redirect_target_exists is None:
         redirect_target_exists = Page.objects.with_title(shown.redirect_to).exists()
     count_page_view(request, shown)
-    validators = _validators(request, shown, redirected_from, redirect_target_exists)
+    # A redirect page is never reviewed and shows no review line.
+    review = None if shown.is_redirect else viewed_review_status(shown, on=today())
+    validators = _validators(request, shown, redirected_from, redirect_target_exists, review)
+    page_args = (request, shown, redirected_from, redirect_target_exists, status, review)
     if validators is None:
-        return _page_response(request, shown, redirected_from, redirect_target_exists, status)
+        return _page_response(*page_args)
     etag, last_modified = validators
     timestamp = None if last_modified is None else int(last_modified.timestamp())
     response = get_conditional_response(request, etag=etag, last_modified=timestamp)
     if response is None:
-        response = _shared_page_response(
-            request,
-            etag,
-            lambda: _page_response(request, shown, redirected_from, redirect_target_exists, status),
-        )
+        response = _shared_page_response(request, etag, lambda: _page_response(*page_args))
     return _with_validators(response, validators)
 
 
@@ -145,7 +160,7 @@ def _shared_page_response(request, etag: str, make_response):
     return response
 
 
-def _page_response(request, shown: Page, redirected_from, redirect_target_exists, status):
+def _page_response(request, shown: Page, redirected_from, redirect_target_exists, status, review):
     # A redirect page shows where it points, never its "#REDIRECT" line.
     display = page_display(shown, with_body=not shown.is_redirect)
     context = {
@@ -155,6 +170,7 @@ def _page_response(request, shown: Page, redirected_from, redirect_target_exists
         "redirected_from": redirected_from,
         "is_main_page": shown.key == title_key(MAIN_PAGE_TITLE),
         "vote_counts": vote_counts(shown),
+        "review": review,
     }
     if shown.is_redirect:
         context["redirect_target_exists"] = redirect_target_exists
