@@ -64,11 +64,11 @@ def test_feed_escapes_summaries(client, make_page):
 def test_contributions_list_one_users_edits(client, make_user):
     writer = make_user("writer", moderator=True)
     other = make_user("other", moderator=True)
-    save_page("Alpha", "one", user=writer, summary="by writer")
-    save_page("Beta", "one", user=other, summary="by other")
+    save_page("Alpha", "one", user=writer, summary="edit by writer")
+    save_page("Beta", "one", user=other, summary="edit by other")
     html = client.get("/contributions/writer/").content.decode()
-    assert "by writer" in html
-    assert "by other" not in html
+    assert "edit by writer" in html
+    assert "edit by other" not in html
 
 
 def test_contributions_of_unknown_user_is_404(client, db):
