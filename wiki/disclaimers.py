@@ -20,7 +20,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -39,6 +39,8 @@ DISCLAIMER_CACHE_KEY = "wiki:disclaimer:v2"
 # Other app servers with their own local-memory cache see a new version
 # within this many seconds; with Redis the change is seen at once.
 DISCLAIMER_CACHE_SECONDS = 60
+# How many times a save takes a fresh number after losing one to another save.
+NUMBERING_ATTEMPTS = 10
 SHORT_TEXT_LENGTH = DisclaimerVersion._meta.get_field("short_text").max_length
 EMPTY_DISCLAIMER = "The medical disclaimer cannot be empty: every page must carry it."
 
@@ -129,10 +131,26 @@ def add_disclaimer_version(
     The number is the highest so far plus one, assigned one save at a time:
     the site-settings row is locked (``select_for_update``) first, so a
     second admin saving at the same moment waits and then takes the next
-    number; the unique constraint on ``number`` backs this up. The cached
+    number; the unique constraint on ``number`` backs this up (a save that
+    loses a number to another, possible only while the row is missing, tries
+    again with the next). The cached
     current version is dropped once the transaction commits, so every page
     shows the new version from then on."""
     text, short_text = check_disclaimer_text(text, short_text)
+    for attempt in range(NUMBERING_ATTEMPTS):
+        try:
+            version = _add_version(text, short_text, user)
+        except IntegrityError:
+            # Another save took this number first: only possible while the
+            # lock row was missing (or on a database that ignores the lock).
+            if attempt == NUMBERING_ATTEMPTS - 1:
+                raise
+        else:
+            break
+    return version
+
+
+def _add_version(text: str, short_text: str, user) -> DisclaimerVersion:
     with transaction.atomic():
         # The one settings row is the lock that numbers versions one at a
         # time (a database emptied since it was migrated gets its row back).
