@@ -171,8 +171,9 @@ def test_feedback_detail_shows_chart_revisions_and_countries(
     assert response.status_code == 200
     html = response.content.decode()
     main = html.split('<div id="content-main"', 1)[1].split("<!-- END Content -->", 1)[0]
-    assert main.count('<figure class="bar-chart">') == 2
-    assert main.count("<svg") == 2
+    assert main.count('<figure class="bar-chart">') == 3  # views, votes a day; votes a week
+    assert main.count('<figure class="line-chart">') == 1  # % useful a week
+    assert main.count("<svg") == 4
     # Drawn on the server: no script, nothing fetched from another host.
     assert "<script" not in main
     assert "src=" not in main
@@ -195,14 +196,6 @@ def test_feedback_detail_separates_votes_by_revision(admin_client, make_page):
     revisions = response.context["statistics"].revisions
     assert [(row["yes"], row["no"]) for row in revisions] == [(1, 0), (0, 1)]
     assert revisions[0]["revision_id"] == page.current_revision_id
-
-
-def test_admin_index_lists_the_least_useful_pages_with_five_votes(admin_client, feedback):
-    response = admin_client.get("/admin/")
-    html = response.content.decode()
-    section = html.split("Least useful pages", 1)[1].split("</table>", 1)[0]
-    assert "IL-21" in section  # 6 votes, 17% useful
-    assert "Interleukin-2" not in section  # only 4 votes
 
 
 def test_admin_index_orders_least_useful_first_and_keeps_ten(admin_client, make_page):
@@ -273,3 +266,110 @@ def test_vote_then_log_in_counts_once_in_the_admin_numbers(admin_client, feedbac
     reader.post("/wiki/IL-21/vote/", {"useful": "yes"})
     row = _rows(admin_client.get(LIST_URL))["IL-21"]
     assert (row.yes_votes, row.no_votes, row.total_votes) == (2, 5, 7)
+
+
+def _titles(response):
+    return [page.title for page in response.context["cl"].result_list]
+
+
+@pytest.mark.parametrize("column", ["5", "-5", "7", "-7"])
+def test_sorting_by_percent_useful_or_last_vote_puts_unvoted_pages_last_both_ways(
+    admin_client, feedback, make_page, column
+):
+    make_page("Aldesleukin")  # unvoted, and first by title
+    titles = _titles(admin_client.get(LIST_URL, {"o": column}))
+    assert titles[-2:] == ["Aldesleukin", "Sunitinib"]
+    voted = titles[:2]
+    if column == "5":
+        assert voted == ["IL-21", "Interleukin-2"]  # 17% before 75%
+    elif column == "-5":
+        assert voted == ["Interleukin-2", "IL-21"]
+    else:
+        assert set(voted) == {"IL-21", "Interleukin-2"}
+
+
+def test_feedback_list_shows_content_pages_only_by_default(admin_client, feedback, make_page):
+    make_page("Proleukin", "#REDIRECT [[Interleukin-2]]")
+    response = admin_client.get(LIST_URL)
+    assert set(_rows(response)) == {"Interleukin-2", "IL-21", "Sunitinib"}
+    html = response.content.decode()
+    assert "Content pages only" in html
+    assert 'href="?kind=all"' in html
+
+
+def test_feedback_list_shows_redirects_when_asked(admin_client, feedback, make_page):
+    make_page("Proleukin", "#REDIRECT [[Interleukin-2]]")
+    everything = _rows(admin_client.get(LIST_URL, {"kind": "all"}))
+    assert set(everything) == {"Interleukin-2", "IL-21", "Sunitinib", "Proleukin"}
+    assert list(_rows(admin_client.get(LIST_URL, {"kind": "redirects"}))) == ["Proleukin"]
+    # With the counts shown (Django's facets) and with the other filter too.
+    assert admin_client.get(LIST_URL, {"kind": "all", "_facets": "1"}).status_code == 200
+    month_ago = (timezone.localdate() - datetime.timedelta(days=29)).isoformat()
+    rows = _rows(admin_client.get(LIST_URL, {"kind": "all", "voted_from": month_ago}))
+    assert set(rows) == {"Interleukin-2", "IL-21"}
+
+
+def test_feedback_list_rows_link_to_the_page_and_its_info_view(admin_client, feedback):
+    html = admin_client.get(LIST_URL).content.decode()
+    page = feedback["il2"]
+    assert '<a href="/wiki/Interleukin-2/">Read' in html
+    assert '<a href="/wiki/Interleukin-2/info/">Info' in html
+    assert f'href="/admin/wiki/pagefeedback/{page.pk}/change/"' in html
+
+
+def test_feedback_list_last_vote_is_a_short_machine_readable_date(admin_client, feedback):
+    html = admin_client.get(LIST_URL).content.decode()
+    last = Vote.objects.filter(page=feedback["il2"]).order_by("-updated_at").first().updated_at
+    assert f'<time datetime="{last.isoformat()}">' in html
+    assert f'<span class="vote-time">{last.day} {last:%b %Y}</span>' in html
+
+
+def _vote_on(page, answers, *, days_ago):
+    """Votes on ``page`` (True for yes) whose latest answer was ``days_ago``."""
+    when = timezone.now() - datetime.timedelta(days=days_ago)
+    for is_useful in answers:
+        vote, _ = record_vote(page, is_useful, voter_key=f"{days_ago}-{Vote.objects.count()}")
+        Vote.objects.filter(pk=vote.pk).update(updated_at=when)
+
+
+def test_feedback_detail_shows_percent_useful_a_week_with_its_votes(admin_client, make_page):
+    page = make_page("Interleukin-2")
+    _vote_on(page, [True, False, False, False], days_ago=14)
+    _vote_on(page, [True, True, True], days_ago=0)
+    response = admin_client.get(f"{LIST_URL}{page.pk}/change/")
+    percent, votes = response.context["statistics"].trend
+    rows = {row[0]: row[1:] for row in percent.rows}
+    today = timezone.now().date()
+    this_week = today - datetime.timedelta(days=today.weekday())
+    earlier = this_week - datetime.timedelta(days=14)
+    label = "{d.day} {d:%b %Y}"
+    assert rows[label.format(d=this_week)] == ["3", "100%"]
+    assert rows[label.format(d=earlier)] == ["4", "25%"]
+    assert rows[label.format(d=this_week - datetime.timedelta(days=7))] == ["0", "–"]
+    assert [point.label.split(":")[1].strip() for point in percent.points] == [
+        "25% useful, 4 votes",
+        "100% useful, 3 votes",
+    ]
+    assert len(percent.lines) == 2  # the week without votes breaks the line
+    assert {row[0]: row[1] for row in votes.rows}[label.format(d=this_week)] == "3"
+    html = response.content.decode()
+    for axis_text in ("% useful", "Week starting", ">Votes<", ">Views<", ">Day<", ">100%<"):
+        assert axis_text in html
+    assert html.count('<details class="chart-figures">') == 4
+    assert "% useful a week: the figures as a table" in html
+
+
+def test_chart_axes_end_on_a_round_number():
+    from wiki.charts import round_top
+
+    assert round_top(0) == (1, 1)  # an empty chart still has an axis
+    assert round_top(3) == (3, 1)
+    assert round_top(7) == (8, 2)
+    assert round_top(10) == (10, 5)
+    assert round_top(37) == (40, 10)
+    assert round_top(1234) == (1500, 500)
+
+
+def test_feedback_detail_links_to_the_page_info_view(admin_client, feedback):
+    html = admin_client.get(f"{LIST_URL}{feedback['il2'].pk}/change/").content.decode()
+    assert 'href="/wiki/Interleukin-2/info/"' in html

@@ -6,10 +6,13 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.html import format_html, format_html_join
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
@@ -40,17 +43,51 @@ from wiki.services import delete_page, recover_page, recovery_title
 from wiki.site import absolute_url
 
 
+def page_links(page, *, feedback: bool = True):
+    """Links from an admin row to the page itself, its information view
+    (/wiki/<Title>/info/) and, unless ``feedback`` is False, its feedback
+    review; each link's text names the page for screen readers."""
+    links = [
+        ("Read", page.get_absolute_url()),
+        ("Info", reverse("wiki:page-info", kwargs={"slug": page.slug})),
+    ]
+    if feedback:
+        links.append(("Feedback", reverse("admin:wiki_pagefeedback_change", args=[page.pk])))
+    return format_html(
+        '<span class="page-links">{}</span>',
+        format_html_join(
+            " · ",
+            '<a href="{}">{}<span class="visually-hidden"> ({})</span></a>',
+            ((url, text, page.title) for text, url in links),
+        ),
+    )
+
+
 @admin.register(Page)
 class PageAdmin(VersionAdmin):
     """Pages are written through the wiki's edit form (which makes the
     revision, the link table and the render state); the admin lists them,
     shows their django-reversion history, deletes and recovers."""
 
-    list_display = ["title", "is_redirect", "article_date", "updated_at"]
+    list_display = ["title", "is_redirect", "article_date", "updated_at", "links_column"]
     list_filter = ["article_date"]
     search_fields = ["title"]
-    readonly_fields = ["title", "body", "article_date", "source_url", "source_name", "redirect_to"]
+    readonly_fields = [
+        "title",
+        "links_column",
+        "body",
+        "article_date",
+        "source_url",
+        "source_name",
+        "redirect_to",
+    ]
     fields = readonly_fields
+    change_list_template = "admin/wiki/page/change_list.html"
+
+    def can_recover(self, request) -> bool:
+        """Whether the user may recover deleted pages (the permission to add
+        one, which only the recover views grant here)."""
+        return super().has_add_permission(request)
 
     def has_add_permission(self, request):
         # Pages are created in the wiki; here "add" only means recovering a
@@ -60,11 +97,21 @@ class PageAdmin(VersionAdmin):
             "wiki_page_recover",
             "wiki_page_recoverlist",
         }
-        return is_recover and super().has_add_permission(request)
+        return is_recover and self.can_recover(request)
 
     @admin.display(boolean=True, description="Redirect")
     def is_redirect(self, page):
         return page.is_redirect
+
+    @admin.display(description="Links")
+    def links_column(self, page):
+        return page_links(page)
+
+    def changelist_view(self, request, extra_context=None):
+        # django-reversion shows its "Recover deleted pages" link only to a
+        # user who may add pages, and no one may here outside the recover views.
+        extra_context = {"can_recover": self.can_recover(request), **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
 
     def delete_model(self, request, obj):
         # Through the service, so pages linking here show the link as missing.
@@ -329,11 +376,58 @@ class VoteDateFilter(admin.ListFilter):
         return self.used_parameters.get(self.TO, "")
 
 
-def _annotation_column(name: str, description: str):
-    """A change-list column showing the annotation ``name`` of
-    ``with_feedback()``, sortable by it."""
+class PageKindFilter(admin.SimpleListFilter):
+    """Content pages only unless asked: redirects have no text of their own
+    (their readers vote on the target), so by default they are left out."""
 
-    @admin.display(description=description, ordering=name)
+    title = "kind of page"
+    parameter_name = "kind"
+    ALL, REDIRECTS = "all", "redirects"
+
+    def lookups(self, request, model_admin):
+        return [(self.ALL, "All pages, redirects too"), (self.REDIRECTS, "Redirects only")]
+
+    def queryset(self, request, queryset):
+        if self.value() == self.ALL:
+            return queryset
+        if self.value() == self.REDIRECTS:
+            return queryset.redirects()
+        return queryset.content_pages()
+
+    def choices(self, changelist):
+        # The default (no parameter) is "content pages only", not "all".
+        yield {
+            "selected": self.value() not in (self.ALL, self.REDIRECTS),
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": "Content pages only",
+        }
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": self.value() == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+
+class NullsLast(F):
+    """A column to sort by, with the rows where it is empty (pages without
+    votes) last whichever way the admin sorts. The change list calls
+    ``asc()`` or ``desc()`` on an ordering expression; a ready-made
+    ``F(...).asc(nulls_last=True)`` would instead be reversed to nulls
+    first when sorted the other way."""
+
+    def asc(self, **kwargs):
+        return super().asc(nulls_last=True)
+
+    def desc(self, **kwargs):
+        return super().desc(nulls_last=True)
+
+
+def _annotation_column(name: str, description: str, *, ordering=None):
+    """A change-list column showing the annotation ``name`` of
+    ``with_feedback()``, sortable by it (or by ``ordering``)."""
+
+    @admin.display(description=description, ordering=ordering or name)
     def column(model_admin, page):
         return getattr(page, name)
 
@@ -358,9 +452,10 @@ class PageFeedbackAdmin(admin.ModelAdmin):
         "percent_useful_column",
         "recent_views_column",
         "last_vote_column",
+        "links_column",
     ]
     list_display_links = ["title"]
-    list_filter = [VoteDateFilter]
+    list_filter = [PageKindFilter, VoteDateFilter]
     search_fields = ["title"]
     ordering = ["title"]
     actions = ["export_csv"]
@@ -398,11 +493,28 @@ class PageFeedbackAdmin(admin.ModelAdmin):
     recent_views_column = _annotation_column(
         "recent_views", f"Views, last {RECENT_VIEWS_DAYS} days"
     )
-    last_vote_column = _annotation_column("last_vote_at", "Last vote")
 
-    @admin.display(description="% useful", ordering="percent_useful")
+    @admin.display(description="Last vote", ordering=NullsLast("last_vote_at"))
+    def last_vote_column(self, page):
+        if page.last_vote_at is None:
+            return "–"
+        local = timezone.localtime(page.last_vote_at)
+        # The date and the time each on one line, so the column stays narrow.
+        return format_html(
+            '<time datetime="{}"><span class="vote-time">{}</span> '
+            '<span class="vote-time">{}</span></time>',
+            local.isoformat(),
+            formats.date_format(local, "j M Y"),
+            formats.time_format(local, "H:i"),
+        )
+
+    @admin.display(description="% useful", ordering=NullsLast("percent_useful"))
     def percent_useful_column(self, page):
         return "–" if page.percent_useful is None else f"{page.percent_useful:.0f}%"
+
+    @admin.display(description="Links")
+    def links_column(self, page):
+        return page_links(page, feedback=False)
 
     @admin.action(description="Export selected pages as CSV", permissions=["view"])
     def export_csv(self, request, queryset):

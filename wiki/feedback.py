@@ -22,6 +22,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from wiki.charts import Chart, count_chart, percent_chart
 from wiki.models import PageViewDay, ProblemReason, RevisionInfo, Vote, VoteAllowance
 from wiki.services import reader_voter_key, voter_key_for
 
@@ -242,33 +243,6 @@ def recent_views_start() -> datetime.date:
     return timezone.now().date() - datetime.timedelta(days=RECENT_VIEWS_DAYS - 1)
 
 
-CHART_WIDTH = 720
-CHART_HEIGHT = 120
-
-
-@dataclass(frozen=True)
-class Bar:
-    x: float
-    y: float
-    width: float
-    height: float
-    label: str
-
-
-@dataclass
-class Chart:
-    """Bars for an inline SVG, laid out here so the template only prints
-    numbers."""
-
-    title: str
-    bars: list[Bar]
-    highest: int
-    first_day: datetime.date
-    last_day: datetime.date
-    width: int = CHART_WIDTH
-    height: int = CHART_HEIGHT
-
-
 @dataclass
 class PageStatistics:
     votes: VoteCounts
@@ -278,35 +252,25 @@ class PageStatistics:
     revisions: list[dict] = field(default_factory=list)
     countries: list[tuple[str, int]] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
+    # The % useful a week and the votes a week it is a share of.
+    trend: list[Chart] = field(default_factory=list)
 
     @property
     def percent_useful(self) -> float | None:
         return 100.0 * self.votes.yes / self.votes.total if self.votes.total else None
 
 
-def _bar_chart(title: str, days: list[datetime.date], values: dict, unit: str) -> Chart:
-    highest = max(values.values(), default=0)
-    step = CHART_WIDTH / len(days)
-    bars = []
-    for index, day in enumerate(days):
-        value = values.get(day, 0)
-        height = (CHART_HEIGHT * value / highest) if highest else 0
-        bars.append(
-            Bar(
-                x=round(index * step, 2),
-                y=round(CHART_HEIGHT - height, 2),
-                width=round(max(step - 1, 1), 2),
-                height=round(height, 2),
-                label=f"{day.isoformat()}: {value} {unit}",
-            )
-        )
-    return Chart(title=title, bars=bars, highest=highest, first_day=days[0], last_day=days[-1])
+def week_start(day: datetime.date) -> datetime.date:
+    """The Monday of ``day``'s week (ISO weeks)."""
+    return day - datetime.timedelta(days=day.weekday())
 
 
 def page_statistics(page, *, days: int = CHART_DAYS) -> PageStatistics:
-    """Exact figures for one page: votes, views,
-    votes per revision, views per country (when a country database is
-    configured) and daily charts of views and votes for the last ``days``."""
+    """Exact figures for one page: votes, views, votes per revision, views
+    per country (when a country database is configured), daily charts of
+    views and votes for the last ``days`` and, over the weeks those days
+    touch, the % useful a week with the votes a week. A vote counts on the
+    day its latest answer was given."""
     today = timezone.now().date()
     first_day = today - datetime.timedelta(days=days - 1)
     votes = Vote.objects.filter(page=page)
@@ -326,22 +290,49 @@ def page_statistics(page, *, days: int = CHART_DAYS) -> PageStatistics:
         .annotate(number=Sum("views"))
         .values_list("day", "number")
     )
-    daily_votes = dict(
+    # The weekly trend starts on the Monday of the first chart day, so its
+    # first week is whole.
+    trend_start = week_start(first_day)
+    daily_answers = (
         votes.annotate(day=TruncDate("updated_at"))
-        .filter(day__gte=first_day)
+        .filter(day__gte=trend_start)
         .values("day")
-        .annotate(number=Count("pk"))
-        .values_list("day", "number")
+        .annotate(yes=Count("pk", filter=Q(is_useful=True)), number=Count("pk"))
+        .values_list("day", "yes", "number")
     )
+    daily_votes: dict[datetime.date, int] = {}
+    weekly_yes: dict[datetime.date, int] = {}
+    weekly_votes: dict[datetime.date, int] = {}
+    for day, yes, number in daily_answers:
+        if day >= first_day:
+            daily_votes[day] = number
+        week = week_start(day)
+        weekly_yes[week] = weekly_yes.get(week, 0) + yes
+        weekly_votes[week] = weekly_votes.get(week, 0) + number
     chart_days = [first_day + datetime.timedelta(days=offset) for offset in range(days)]
+    weeks = sorted({week_start(day) for day in chart_days})
     statistics = PageStatistics(
         votes=VoteCounts(yes=vote_totals["yes"], no=vote_totals["no"]),
         last_vote_at=vote_totals["last"],
         views_total=view_totals["total"] or 0,
         views_last_30_days=view_totals["recent"] or 0,
         charts=[
-            _bar_chart("Views a day", chart_days, daily_views, "views"),
-            _bar_chart("Votes a day (latest answers)", chart_days, daily_votes, "votes"),
+            count_chart("Views a day", chart_days, daily_views, unit="views", period_name="Day"),
+            count_chart(
+                "Votes a day (latest answers)",
+                chart_days,
+                daily_votes,
+                unit="votes",
+                period_name="Day",
+            ),
+        ],
+        trend=[
+            percent_chart(
+                "% useful a week", weeks, weekly_yes, weekly_votes, period_name="Week starting"
+            ),
+            count_chart(
+                "Votes a week", weeks, weekly_votes, unit="votes", period_name="Week starting"
+            ),
         ],
     )
     statistics.revisions = _votes_per_revision(votes)
@@ -354,6 +345,41 @@ def page_statistics(page, *, days: int = CHART_DAYS) -> PageStatistics:
             .values_list("country", "number")
         )
     return statistics
+
+
+@dataclass(frozen=True)
+class ReasonCount:
+    label: str
+    number: int
+    # The share of all "no" votes, in per cent.
+    percent: float
+
+
+def site_no_vote_reasons() -> list[ReasonCount]:
+    """Why readers answered "no", across every page: each reason given at
+    least once, most often first (then in the reasons' own order), and last
+    the "no" votes that gave none. Empty when there is no "no" vote."""
+    counts = dict(
+        Vote.objects.filter(is_useful=False)
+        .values("reason")
+        .annotate(number=Count("pk"))
+        .values_list("reason", "number")
+    )
+    total = sum(counts.values())
+    if not total:
+        return []
+    order = {value: position for position, (value, _) in enumerate(ProblemReason.choices)}
+    given = sorted(
+        ((value, label) for value, label in ProblemReason.choices if counts.get(value)),
+        key=lambda choice: (-counts[choice[0]], order[choice[0]]),
+    )
+    rows = [(label, counts[value]) for value, label in given]
+    if counts.get(""):
+        rows.append(("No reason given", counts[""]))
+    return [
+        ReasonCount(label=label, number=number, percent=100.0 * number / total)
+        for label, number in rows
+    ]
 
 
 def _votes_per_revision(votes) -> list[dict]:

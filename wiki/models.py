@@ -65,6 +65,13 @@ DEFAULT_DISCLAIMER_SHORT = (
 MAX_DISCLAIMER_NUMBER = 2**31 - 1
 
 
+# A page is ranked among the least or most useful only from this many votes:
+# one or two answers say more about those readers than about the page.
+MINIMUM_VOTES_TO_RANK = 3
+# How many pages each of those rankings lists.
+RANKED_PAGES = 10
+
+
 class PageQuerySet(models.QuerySet):
     def redirects(self):
         return self.exclude(redirect_to="")
@@ -171,13 +178,28 @@ class PageQuerySet(models.QuerySet):
             )
         )
 
-    def least_useful(self, *, minimum_votes: int = 5, limit: int = 10):
-        """The pages readers found least useful, among those with at least
-        ``minimum_votes`` votes: lowest share of "yes" first."""
+    def least_useful(
+        self, *, minimum_votes: int = MINIMUM_VOTES_TO_RANK, limit: int = RANKED_PAGES
+    ):
+        """The content pages readers found least useful, among those with at
+        least ``minimum_votes`` votes: lowest share of "yes" first, then the
+        most votes (the surest), then by title."""
         return (
-            self.with_feedback()
+            self.content_pages()
+            .with_feedback()
             .filter(total_votes__gte=minimum_votes)
             .order_by("percent_useful", "-total_votes", "title")[:limit]
+        )
+
+    def most_useful(self, *, minimum_votes: int = MINIMUM_VOTES_TO_RANK, limit: int = RANKED_PAGES):
+        """The content pages readers found most useful, among those with at
+        least ``minimum_votes`` votes: highest share of "yes" first, then the
+        most votes, then by title."""
+        return (
+            self.content_pages()
+            .with_feedback()
+            .filter(total_votes__gte=minimum_votes)
+            .order_by("-percent_useful", "-total_votes", "title")[:limit]
         )
 
     def with_latest_review(self):
