@@ -84,9 +84,13 @@ def console_errors(page):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
+    from wiki.glossary import forget_glossary
+
     cache.clear()
+    forget_glossary()
     yield
     cache.clear()
+    forget_glossary()
 
 
 @pytest.fixture(autouse=True)

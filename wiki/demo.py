@@ -264,6 +264,153 @@ DEMO_EDITS_AFTER_REVIEW = {
 }
 
 
+# The glossary: (term, synonyms, definition), the words the demo pages use,
+# explained for a patient meeting them for the first time.
+GLOSSARY = [
+    (
+        "KCR",
+        ["Kidney Cancer Resource"],
+        "Short for Kidney Cancer Resource, the name of this site: plain-language "
+        "information about kidney cancer and its treatments, for patients and the people "
+        "who care for them.",
+    ),
+    (
+        "Metastatic",
+        ["metastasis", "metastases"],
+        "Describes a cancer that has spread from where it started to other parts of the "
+        "body, such as the lungs, bones or liver. The new growths are called metastases.",
+    ),
+    (
+        "Renal cell carcinoma",
+        ["RCC"],
+        "The most common kind of kidney cancer in adults. It starts in the lining of the "
+        "small tubes in the kidney that filter the blood and make urine.",
+    ),
+    (
+        "mRCC",
+        ["metastatic renal cell carcinoma", "metastatic kidney cancer"],
+        "Kidney cancer (renal cell carcinoma) that has spread beyond the kidney to other "
+        "parts of the body. Treatment then aims to control the cancer across the whole body.",
+    ),
+    (
+        "Recombinant",
+        [],
+        "Made in a laboratory by putting a human gene into cells such as bacteria, which "
+        "then produce the human protein. Recombinant medicines copy proteins the body makes.",
+    ),
+    (
+        "Interleukin",
+        ["interleukins"],
+        "A family of messenger proteins that immune cells use to signal to each other. "
+        "Some are made as medicines to push the immune system to attack a cancer.",
+    ),
+    (
+        "Immunotherapy",
+        ["immune therapy", "immune therapies"],
+        "Treatment that helps your own immune system find and attack cancer cells, rather "
+        "than attacking the cancer directly.",
+    ),
+    (
+        "mTOR",
+        [],
+        "A protein inside cells that acts like a switch for growth and division. Some "
+        "kidney cancer medicines work by blocking it, which can slow the cancer down.",
+    ),
+    (
+        "Targeted therapy",
+        ["targeted therapies", "targeted treatment"],
+        "A medicine that blocks a particular signal or protein a cancer needs to grow, such "
+        "as the signals it uses to grow new blood vessels.",
+    ),
+    (
+        "Tyrosine kinase inhibitor",
+        ["TKI", "TKIs"],
+        "A kind of targeted therapy taken as a tablet or capsule. It blocks proteins called "
+        "tyrosine kinases that pass on growth signals; sunitinib is one example.",
+    ),
+    (
+        "Clinical trial",
+        ["clinical trials", "trial", "trials"],
+        "A carefully planned study in people that tests whether a treatment works and how "
+        "safe it is, often by comparing it with the usual treatment.",
+    ),
+    (
+        "FDA",
+        ["Food and Drug Administration"],
+        "The United States government agency that decides which medicines may be sold "
+        "there, after checking the evidence that they work and are safe enough.",
+    ),
+    (
+        "Complete response",
+        [],
+        "When scans and tests no longer show any sign of the cancer after treatment. It "
+        "does not always mean the cancer is gone for good.",
+    ),
+    (
+        "Partial response",
+        [],
+        "When a cancer shrinks by at least a set amount (often about a third to a half) "
+        "after treatment, but does not disappear.",
+    ),
+    (
+        "Side effect",
+        ["side effects"],
+        "An unwanted effect of a treatment, such as tiredness or sickness. Tell your team "
+        "about any you notice: many can be eased.",
+    ),
+    (
+        "Melanoma",
+        [],
+        "A cancer that starts in the cells that give skin its colour. It is not a kidney "
+        "cancer, but some of the same immune treatments are used for both.",
+    ),
+    (
+        "Interferon alfa",
+        ["interferon"],
+        "A messenger protein of the immune system, once a standard kidney cancer treatment. "
+        "Newer medicines were often tested against it in trials.",
+    ),
+    (
+        "Placebo",
+        ["dummy pill"],
+        "A dummy treatment with no active medicine, used in some trials so that the real "
+        "treatment can be compared fairly.",
+    ),
+    (
+        "Nephrectomy",
+        [],
+        "An operation to remove a kidney, all of it (radical nephrectomy) or only the part "
+        "holding the cancer (partial nephrectomy).",
+    ),
+    (
+        "Infusion",
+        ["drip"],
+        "A medicine given slowly into a vein through a thin tube, often over minutes or "
+        "hours, in a clinic or hospital.",
+    ),
+]
+
+
+def load_demo_glossary() -> list[str]:
+    """Create every demo glossary entry none of whose names is in the
+    glossary yet (through ``save_glossary_term``), so that a moderator's edit
+    survives; return the terms created."""
+    from wiki.glossary import name_key
+    from wiki.models import GlossaryName
+    from wiki.services import save_glossary_term
+
+    created = []
+    for term, synonyms, definition in GLOSSARY:
+        keys = [name_key(name) for name in (term, *synonyms)]
+        if GlossaryName.objects.filter(key__in=keys).exists():
+            continue
+        save_glossary_term(
+            None, term=term, synonyms=synonyms, definition=definition, summary="Demo glossary"
+        )
+        created.append(term)
+    return created
+
+
 def _record_demo_reviews(titles: list[str]) -> None:
     """Review the demo pages among ``titles`` (the ones just created)."""
     from wiki import reviews
@@ -295,7 +442,8 @@ def load_demo_pages() -> tuple[list[str], list[str]]:
     A page that exists under any spelling of a demo title (a redirect left by
     a move included) is never touched, so a moderator's edit of a demo page
     survives every ``make run``. The pages it creates get their clinical
-    reviews (``DEMO_REVIEWS``). Returns ``(created, skipped)`` titles, in the
+    reviews (``DEMO_REVIEWS``), and the glossary its pages use is loaded
+    (``load_demo_glossary``). Returns ``(created, skipped)`` titles, in the
     order they are loaded."""
     from wiki.models import Page
     from wiki.services import save_page
@@ -314,4 +462,5 @@ def load_demo_pages() -> tuple[list[str], list[str]]:
         )
         created.append(title)
     _record_demo_reviews(created)
+    load_demo_glossary()
     return created, skipped

@@ -18,10 +18,16 @@ its ``KEY_PREFIX``; "never stale" means the key changes with what it holds):
 ``wiki:plaintext:<RENDER_VERSION>:<sha256 of body>`` (``wiki.plaintext``)
     A body's words and first paragraph (search, descriptions, year lists).
     ``PLAINTEXT_CACHE_SECONDS`` (a week). Never stale, as ``wiki:render``.
-``wiki:html:<RENDER_VERSION>:<page id>:<link_version>:<sha256 of body>`` (here)
-    A page's body HTML with missing links marked. ``DISPLAY_CACHE_SECONDS``
-    (a week). A new body changes the hash; ``services.bump_link_versions``
-    (save, move, delete, recover of a page this one links to) the version.
+``wiki:html:<RENDER_VERSION>:<page id>:<link_version>:<glossary version>:<sha256 of body>`` (here)
+    A page's body HTML with glossary terms and missing links marked, and the
+    glossary entries it uses. ``DISPLAY_CACHE_SECONDS`` (a week). A new body
+    changes the hash; ``services.bump_link_versions`` (save, move, delete,
+    recover of a page this one links to) the link version; any glossary
+    change (``services.save_glossary_term``) the glossary version.
+``wiki:glossary:<GLOSSARY_FORMAT>:<glossary version>`` (``wiki.glossary``)
+    Every glossary entry of that version, as ``GlossaryEntry``.
+    ``GLOSSARY_CACHE_SECONDS`` (a week). Never stale: a change makes a new
+    version. Each process also keeps the last version it used in memory.
 ``wiki:crosslinks:<RENDER_VERSION>:<page id>:<revision id>:<link_version>`` (here)
     A page's cross-links as ``ShownCrossLink``. ``DISPLAY_CACHE_SECONDS``. A
     new revision or a bump of ``link_version`` (the link table holds
@@ -74,16 +80,25 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.core.cache import cache
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from wiki import glossary
 from wiki.caching import LONG_CACHE_SECONDS
 from wiki.models import Page
 from wiki.render_cache import body_digest, cached_render
-from wiki.rendering import RENDER_VERSION, MarkupTooComplex, Rendered, mark_missing_links, wiki_href
+from wiki.rendering import (
+    RENDER_VERSION,
+    GlossaryEntry,
+    MarkupTooComplex,
+    Rendered,
+    mark_glossary_terms,
+    mark_missing_links,
+    wiki_href,
+)
 from wiki.titles import title_key
 
 DISPLAY_CACHE_SECONDS = LONG_CACHE_SECONDS
@@ -111,10 +126,12 @@ class ShownCrossLink:
 @dataclass(frozen=True)
 class PageDisplay:
     """What a page view shows of a page: its body's HTML (None when not
-    asked for) and its cross-links, both with current link state."""
+    asked for) and its cross-links, both with current link state, and the
+    glossary entries the body marks, in order of first use."""
 
     html: SafeString | None
     crosslinks: list[ShownCrossLink]
+    glossary_terms: tuple[GlossaryEntry, ...] = ()
 
 
 def existing_keys(keys: Iterable[str]) -> set[str]:
@@ -170,8 +187,11 @@ def _shown(links: list, existing: set[str]) -> list[ShownCrossLink]:
     ]
 
 
-def _page_html_key(page: Page) -> str:
-    return f"wiki:html:{RENDER_VERSION}:{page.pk}:{page.link_version}:{body_digest(page.body)}"
+def _page_html_key(page: Page, glossary_version: int) -> str:
+    return (
+        f"wiki:html:{RENDER_VERSION}:{page.pk}:{page.link_version}:{glossary_version}:"
+        f"{body_digest(page.body)}"
+    )
 
 
 def _crosslinks_key(page: Page) -> str:
@@ -182,23 +202,35 @@ def _crosslinks_key(page: Page) -> str:
     )
 
 
-def page_display(page: Page, *, with_body: bool = True) -> PageDisplay:
-    """Return the HTML of the page's current body (sanitized, with current
-    link state) and its cross-links with their targets' state, each cached
-    under the page's ``link_version``.
+def page_display(
+    page: Page, *, with_body: bool = True, glossary_version: int | None = None
+) -> PageDisplay:
+    """Return the HTML of the page's current body (sanitized, with glossary
+    terms and current link state marked) and its cross-links with their
+    targets' state, each cached under the page's ``link_version`` (the HTML
+    also under ``glossary_version``, read with one query when not given).
 
     On a warm cache this makes no query. On a cold one it reads the
     cross-links (one query) and asks which link targets exist, for body and
-    cross-links together (one query). The HTML is cached as the
+    cross-links together (one query); the glossary comes from memory or the
+    cache (``wiki.glossary.glossary_index``). The HTML is cached as the
     ``SafeString`` the renderer returned (pickled as itself), so nothing
     here decides what is safe.
     """
-    html_key, crosslinks_key = _page_html_key(page), _crosslinks_key(page)
+    if with_body and glossary_version is None:
+        glossary_version = glossary.glossary_version()
+    html_key, crosslinks_key = _page_html_key(page, glossary_version), _crosslinks_key(page)
     found = cache.get_many([html_key, crosslinks_key] if with_body else [crosslinks_key])
-    html, crosslinks = found.get(html_key), found.get(crosslinks_key)
+    html, glossary_terms = found.get(html_key, (None, ()))
+    crosslinks = found.get(crosslinks_key)
     rendered = _render_for_reader(page.body) if with_body and html is None else None
     if with_body and html is None and rendered is None:
         html = UNRENDERABLE_HTML  # shown, never cached: it is no render
+    if rendered is not None:
+        marked_html, glossary_terms = mark_glossary_terms(
+            rendered.html, glossary.glossary_index(glossary_version)
+        )
+        rendered = replace(rendered, html=marked_html)
     links = (
         [link for link in page.crosslinks.all() if link.target_title] if crosslinks is None else []
     )
@@ -208,9 +240,10 @@ def page_display(page: Page, *, with_body: bool = True) -> PageDisplay:
     existing = existing_keys(wanted)
     fresh = {}
     if rendered is not None:
-        html = fresh[html_key] = mark_missing_links(rendered, existing)
+        html = mark_missing_links(rendered, existing)
+        fresh[html_key] = (html, glossary_terms)
     if crosslinks is None:
         crosslinks = fresh[crosslinks_key] = _shown(links, existing)
     if fresh:
         cache.set_many(fresh, DISPLAY_CACHE_SECONDS)
-    return PageDisplay(html=html, crosslinks=crosslinks)
+    return PageDisplay(html=html, crosslinks=crosslinks, glossary_terms=glossary_terms)

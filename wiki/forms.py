@@ -7,7 +7,15 @@ from django.template.defaultfilters import filesizeformat
 
 from wiki.content import KIND_CHOICES, RELATED
 from wiki.display import cached_render
-from wiki.models import MAX_REVIEW_NOTE_LENGTH, MAX_REVIEWER_LENGTH, ProblemReason
+from wiki.glossary import MAX_SYNONYMS, check_name, split_synonyms
+from wiki.models import (
+    MAX_GLOSSARY_DEFINITION_LENGTH,
+    MAX_GLOSSARY_NAME_LENGTH,
+    MAX_GLOSSARY_SUMMARY_LENGTH,
+    MAX_REVIEW_NOTE_LENGTH,
+    MAX_REVIEWER_LENGTH,
+    ProblemReason,
+)
 from wiki.reviews import add_months, check_review_dates
 from wiki.titles import MAX_TITLE_LENGTH, validate_title
 
@@ -258,3 +266,44 @@ class ReviewForm(forms.Form):
                 for message in messages:
                     self.add_error(field, message)
         return cleaned
+
+
+class GlossaryTermForm(forms.Form):
+    """A glossary entry: term, synonyms, plain-text definition, an edit
+    summary and the revision the edit started from."""
+
+    term = forms.CharField(
+        label="Term",
+        max_length=MAX_GLOSSARY_NAME_LENGTH,
+        help_text="As readers meet it on a page, e.g. “nephrectomy” or “mRCC”.",
+    )
+    synonyms = forms.CharField(
+        label="Synonyms and abbreviations",
+        required=False,
+        max_length=(MAX_GLOSSARY_NAME_LENGTH + 1) * MAX_SYNONYMS,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Other names for the same thing, one a line or separated by commas, "
+        "e.g. “metastatic renal cell carcinoma”.",
+    )
+    definition = forms.CharField(
+        label="Definition in plain words",
+        max_length=MAX_GLOSSARY_DEFINITION_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60, "spellcheck": "true"}),
+        help_text=f"Plain text, at most {MAX_GLOSSARY_DEFINITION_LENGTH} characters, "
+        "written for a patient reading it for the first time.",
+    )
+    summary = forms.CharField(
+        label="Edit summary", required=False, max_length=MAX_GLOSSARY_SUMMARY_LENGTH
+    )
+    base_revision = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+
+    def clean_term(self):
+        return check_name(self.cleaned_data["term"])
+
+    def clean_synonyms(self):
+        synonyms = [check_name(name) for name in split_synonyms(self.cleaned_data["synonyms"])]
+        if len(synonyms) > MAX_SYNONYMS:
+            raise ValidationError(
+                "An entry may have at most %(limit)s synonyms.", params={"limit": MAX_SYNONYMS}
+            )
+        return synonyms

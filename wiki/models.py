@@ -757,3 +757,76 @@ class PageReview(models.Model):
 
     def __str__(self):
         return f"{self.page_id} reviewed {self.reviewed_on} by {self.reviewer}"
+
+
+# The glossary (wiki.glossary): plain-language definitions of the medical
+# words pages use, marked on a page where each is first used.
+MAX_GLOSSARY_NAME_LENGTH = 100
+MAX_GLOSSARY_DEFINITION_LENGTH = 600
+MAX_GLOSSARY_SUMMARY_LENGTH = 200
+
+
+class GlossaryTerm(models.Model):
+    """One glossary entry: its term, synonyms (one a line), a plain-text
+    definition and the anchor (``slug``) it has on /glossary/, fixed when the
+    entry is made so that links to it keep working. Written only by
+    ``services.save_glossary_term``, which also keeps its ``GlossaryName``
+    rows and adds a ``GlossaryRevision`` for every change."""
+
+    term = models.CharField(max_length=MAX_GLOSSARY_NAME_LENGTH)
+    slug = models.SlugField(max_length=MAX_GLOSSARY_NAME_LENGTH + 10, unique=True)
+    synonyms = models.TextField(blank=True)
+    definition = models.TextField(max_length=MAX_GLOSSARY_DEFINITION_LENGTH)
+    current_revision = models.ForeignKey(
+        "GlossaryRevision", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["term"]
+
+    def __str__(self):
+        return self.term
+
+    def get_absolute_url(self):
+        return reverse("wiki:glossary") + "#" + self.slug
+
+    @property
+    def synonym_list(self) -> list[str]:
+        return [line for line in self.synonyms.splitlines() if line.strip()]
+
+
+class GlossaryName(models.Model):
+    """A term or synonym of an entry by its key (``wiki.glossary.name_key``):
+    the unique constraint is what keeps two entries from claiming one word,
+    even when two moderators save at once."""
+
+    entry = models.ForeignKey(GlossaryTerm, on_delete=models.CASCADE, related_name="names")
+    name = models.CharField(max_length=MAX_GLOSSARY_NAME_LENGTH)
+    key = models.CharField(max_length=MAX_GLOSSARY_NAME_LENGTH, unique=True)
+
+    def __str__(self):
+        return self.name
+
+
+class GlossaryRevision(models.Model):
+    """Every saved state of a glossary entry, kept forever (the entry is
+    protected). The largest id is the glossary's version
+    (``wiki.glossary.glossary_version``): a new revision of any entry changes
+    it, so every page showing marked terms is rendered afresh."""
+
+    entry = models.ForeignKey(GlossaryTerm, on_delete=models.PROTECT, related_name="revisions")
+    term = models.CharField(max_length=MAX_GLOSSARY_NAME_LENGTH)
+    synonyms = models.TextField(blank=True)
+    definition = models.TextField()
+    summary = models.CharField(max_length=MAX_GLOSSARY_SUMMARY_LENGTH, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"{self.term} (revision {self.pk})"

@@ -55,7 +55,9 @@ from wiki import jobs
 from wiki.caching import LONG_CACHE_SECONDS
 from wiki.disclaimers import current_disclaimer
 from wiki.display import ShownCrossLink, page_display, render_body, shown_crosslinks
+from wiki.glossary import glossary_version
 from wiki.models import Page, RevisionInfo
+from wiki.rendering import GlossaryEntry
 from wiki.reviews import ReviewStatus, page_review_status
 from wiki.revisions import revision_content
 from wiki.site import absolute_url
@@ -64,7 +66,7 @@ logger = logging.getLogger(__name__)
 
 # Bump when page_pdf.html or the way a PDF is made changes (the stylesheet's
 # text is part of the cache key already).
-PDF_VERSION = 3
+PDF_VERSION = 4
 TEMPLATE = "wiki/page_pdf.html"
 STYLESHEET = "css/pdf.css"
 PDF_CACHE_SECONDS = LONG_CACHE_SECONDS
@@ -99,16 +101,20 @@ class PdfSource:
     source_name: str = ""
     # The clinical review line (current revision only; None on old ones).
     review: ReviewStatus | None = None
+    # The glossary entries the body marks, listed at the end (current revision).
+    glossary_terms: tuple[GlossaryEntry, ...] = ()
 
 
-def current_source(page: Page, review: ReviewStatus | None = None) -> PdfSource:
+def current_source(
+    page: Page, review: ReviewStatus | None = None, glossary_version: int | None = None
+) -> PdfSource:
     """Return the page's current revision as a PdfSource: its body and
     cross-links as the page shows them (``display.page_display``, cached),
     and its review status (``review``, else one query)."""
     revision = page.current_revision
     if review is None:
         review = page_review_status(page)
-    display = page_display(page)
+    display = page_display(page, glossary_version=glossary_version)
     return PdfSource(
         page=page,
         title=page.title,
@@ -121,6 +127,7 @@ def current_source(page: Page, review: ReviewStatus | None = None) -> PdfSource:
         source_url=_web_url(page.source_url),
         source_name=page.source_name,
         review=review,
+        glossary_terms=display.glossary_terms,
     )
 
 
@@ -178,15 +185,18 @@ def current_pdf(page: Page, *, page_url: str, base_url: str) -> bytes:
     request from the cache without building the document again.
 
     The quick key holds everything the document shows that can change without
-    a new revision: link state (``link_version``), the disclaimer's version
-    (versions never change), the addresses, the stylesheet and the review
-    line (one query for it). Raises ``PdfUnavailable`` as ``make_pdf``."""
+    a new revision: link state (``link_version``), the glossary's version,
+    the disclaimer's version (versions never change), the addresses, the
+    stylesheet and the review line (one query each for the last and the
+    glossary). Raises ``PdfUnavailable`` as ``make_pdf``."""
     disclaimer = current_disclaimer()
     review = page_review_status(page)
+    glossary = glossary_version()
     parts = [
         str(PDF_VERSION),
         str(page.current_revision_id),
         str(page.link_version),
+        str(glossary),
         str(disclaimer.number),
         page_url,
         base_url,
@@ -197,7 +207,7 @@ def current_pdf(page: Page, *, page_url: str, base_url: str) -> bytes:
     quick_key = f"wiki:pdf-current:{page.pk}:{digest}"
     data = cache.get(quick_key)
     if data is None:
-        source = current_source(page, review)
+        source = current_source(page, review, glossary)
         html = document_html(source, page_url=page_url, current_url=page_url)
         data = make_pdf(source, html, base_url=base_url)
         cache.set(quick_key, data, PDF_CACHE_SECONDS)

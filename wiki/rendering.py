@@ -14,6 +14,10 @@ re-renders markdown (``wiki.display`` caches each stage):
 2. ``mark_missing_links(rendered, existing_keys)``: adds ``new`` and "page does
    not exist" to the wiki links whose target is not among ``existing_keys``,
    and returns the HTML marked safe.
+
+Between the two, ``mark_glossary_terms(html, index)`` links the first use of
+each glossary term to its definition, and sends the result through the same
+sanitizer again (which admits only the class and attribute it adds).
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ from __future__ import annotations
 import html as html_lib
 import re
 import threading
-from collections.abc import Iterator, Set
+from collections.abc import Iterable, Iterator, Set
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from xml.etree import ElementTree
 
 import markdown
@@ -52,7 +57,8 @@ INLINE_TAGS = {
 }
 ALLOWED_TAGS = BLOCK_TAGS | INLINE_TAGS
 ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"},
+    # aria-describedby only as mark_glossary_terms writes it (see _filter_attribute).
+    "a": {"href", "title", "aria-describedby"},
     "abbr": {"title"},
     "img": {"src", "alt", "title", "width", "height"},
     "ol": {"start"},
@@ -63,7 +69,7 @@ ALLOWED_ATTRIBUTES = {
     **{f"h{level}": {"id"} for level in range(1, 7)},
 }
 ALLOWED_CLASSES = {
-    "a": {"wikilink", "footnote-ref", "footnote-backref"},
+    "a": {"wikilink", "footnote-ref", "footnote-backref", "glossary-term"},
     "div": {"footnote", "toc"},
 }
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
@@ -265,10 +271,13 @@ def is_site_path(url: str) -> bool:
     return cleaned.startswith("/") and not is_other_site_url(cleaned)
 
 
-def _keep_local_images(tag: str, attribute: str, value: str) -> str | None:
+def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
     # Images load from this site only: a picture from another host would tell
     # that host which patient read which page.
     if tag == "img" and attribute == "src" and not is_site_path(value):
+        return None
+    # A link may point screen readers only at a glossary definition.
+    if attribute == "aria-describedby" and not _GLOSSARY_DESCRIPTION_RE.fullmatch(value):
         return None
     return value
 
@@ -278,7 +287,7 @@ SANITIZER_OPTIONS = {
     "tags": ALLOWED_TAGS,
     "clean_content_tags": {"script", "style"},
     "attributes": ALLOWED_ATTRIBUTES,
-    "attribute_filter": _keep_local_images,
+    "attribute_filter": _filter_attribute,
     "allowed_classes": ALLOWED_CLASSES,
     "url_schemes": URL_SCHEMES,
     "link_rel": None,
@@ -521,3 +530,153 @@ def mark_missing_links(rendered: Rendered, existing_keys: Set[str]) -> SafeStrin
 
     html = _A_TAG_RE.sub(replace, rendered.html) if rendered.link_titles else rendered.html
     return mark_safe(html)  # noqa: S308 (sanitized by nh3, then only link classes and titles)
+
+
+# The glossary (wiki.glossary loads it; this module only marks text with it).
+GLOSSARY_CLASS = "glossary-term"
+# The id of the element holding an entry's definition on the page
+# (templates/includes/_glossary_terms.html), which a marked term names in
+# aria-describedby so that screen readers announce the definition.
+GLOSSARY_DESCRIPTION_PREFIX = "glossary-definition-"
+_GLOSSARY_SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+_GLOSSARY_DESCRIPTION_RE = re.compile(GLOSSARY_DESCRIPTION_PREFIX + _GLOSSARY_SLUG)
+GLOSSARY_SLUG_RE = re.compile(_GLOSSARY_SLUG)
+_WORD_RE = re.compile(r"\w+")
+# What may stand between the words of a term in running text: spaces
+# (a no-break space too) and hyphens ("tyrosine-kinase inhibitor").
+_WORD_GAP_RE = re.compile(r"[\s\-\u2010\u2011]+")
+# Text inside these is never marked: it is a link already, a heading, code,
+# or an explanation of its own.
+_UNMARKED_TAGS = {"a", "abbr", "code", "pre", "kbd", *(f"h{level}" for level in range(1, 7))}
+_VOID_TAGS = {"br", "hr", "img"}
+
+
+@dataclass(frozen=True)
+class GlossaryEntry:
+    """A glossary entry as rendering needs it: its anchor (``slug``), its
+    term, every name it is known by (the term first), its plain-text
+    definition and the URL of its place in the glossary."""
+
+    slug: str
+    term: str
+    names: tuple[str, ...]
+    definition: str
+    href: str
+
+    @property
+    def description_id(self) -> str:
+        return GLOSSARY_DESCRIPTION_PREFIX + self.slug
+
+
+def glossary_words(name: str) -> tuple[str, ...]:
+    """The words of a term as the glossary compares them: letters and digits,
+    case-folded ("Interleukin-2" and "interleukin 2" are alike)."""
+    return tuple(word.casefold() for word in _WORD_RE.findall(name or ""))
+
+
+class GlossaryIndex:
+    """The names of ``entries`` by their first word, longest name first, so
+    that marking looks up each word of a text once."""
+
+    def __init__(self, entries: Iterable[GlossaryEntry]):
+        self.entries = tuple(entries)
+        self.by_first_word: dict[str, list[tuple[tuple[str, ...], GlossaryEntry]]] = {}
+        for entry in self.entries:
+            for name in entry.names:
+                words = glossary_words(name)
+                if words:
+                    self.by_first_word.setdefault(words[0], []).append((words, entry))
+        for names in self.by_first_word.values():
+            names.sort(key=lambda item: -len(item[0]))
+
+
+class _GlossaryMarker(HTMLParser):
+    """Copies sanitized HTML, linking the first use of each entry in text
+    outside ``_UNMARKED_TAGS``."""
+
+    def __init__(self, index: GlossaryIndex):
+        super().__init__(convert_charrefs=True)
+        self.index = index
+        self.out: list[str] = []
+        self.open_tags: list[str] = []
+        self.unmarked_depth = 0
+        self.used: dict[str, GlossaryEntry] = {}
+
+    def handle_starttag(self, tag, attrs):
+        self.out.append(self.get_starttag_text())
+        if tag in _VOID_TAGS:
+            return
+        self.open_tags.append(tag)
+        self.unmarked_depth += tag in _UNMARKED_TAGS
+
+    def handle_startendtag(self, tag, attrs):
+        self.out.append(self.get_starttag_text())
+
+    def handle_endtag(self, tag):
+        self.out.append(f"</{tag}>")
+        if tag not in self.open_tags:
+            return
+        while self.open_tags:
+            closed = self.open_tags.pop()
+            self.unmarked_depth -= closed in _UNMARKED_TAGS
+            if closed == tag:
+                break
+
+    def handle_data(self, data):
+        if self.unmarked_depth or len(self.used) == len(self.index.entries):
+            self.out.append(html_lib.escape(data, quote=False))
+        else:
+            self.out.append(self._marked(data))
+
+    def _match_at(self, words: list[re.Match], start: int, text: str):
+        for name_words, entry in self.index.by_first_word.get(words[start].group().casefold(), ()):
+            end = start + len(name_words)
+            if entry.slug in self.used or end > len(words):
+                continue
+            if all(
+                words[position].group().casefold() == name_words[position - start]
+                and _WORD_GAP_RE.fullmatch(text, words[position - 1].end(), words[position].start())
+                for position in range(start + 1, end)
+            ):
+                return entry, end
+        return None
+
+    def _marked(self, text: str) -> str:
+        words = list(_WORD_RE.finditer(text))
+        pieces, copied, position = [], 0, 0
+        while position < len(words):
+            found = self._match_at(words, position, text)
+            if found is None:
+                position += 1
+                continue
+            entry, end = found
+            first, last = words[position].start(), words[end - 1].end()
+            pieces.append(html_lib.escape(text[copied:first], quote=False))
+            pieces.append(
+                f'<a class="{GLOSSARY_CLASS}" href="{html_lib.escape(entry.href)}" '
+                f'aria-describedby="{entry.description_id}">'
+                f"{html_lib.escape(text[first:last], quote=False)}</a>"
+            )
+            self.used[entry.slug] = entry
+            copied, position = last, end
+        pieces.append(html_lib.escape(text[copied:], quote=False))
+        return "".join(pieces)
+
+
+def mark_glossary_terms(html: str, index: GlossaryIndex) -> tuple[str, tuple[GlossaryEntry, ...]]:
+    """Return ``html`` (stage 1's sanitized HTML) with the first use of each
+    entry of ``index`` (its term or any synonym, as whole words, in any
+    letter case) made a link to the glossary, ``<a class="glossary-term"
+    href="/glossary/#slug" aria-describedby="glossary-definition-slug">``,
+    and the entries used, in order of first use. Text in links, headings,
+    code and abbreviations is left alone. The result passes through
+    ``sanitize`` again, so nothing but what the allowlist admits can come
+    out. Pure: no database, no cache."""
+    if not index.entries:
+        return html, ()
+    marker = _GlossaryMarker(index)
+    marker.feed(html)
+    marker.close()
+    if not marker.used:
+        return html, ()
+    return sanitize("".join(marker.out)), tuple(marker.used.values())

@@ -22,14 +22,19 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from reversion.models import Revision
 
-from wiki import search
+from wiki import glossary, search
 from wiki.content import METADATA_FIELDS, CrossLinkContent, PageContent
 from wiki.diff import merge_texts
 from wiki.display import cached_render
 from wiki.models import (
+    MAX_GLOSSARY_DEFINITION_LENGTH,
+    MAX_GLOSSARY_SUMMARY_LENGTH,
     MAX_REVIEW_NOTE_LENGTH,
     MAX_REVIEWER_LENGTH,
     CrossLink,
+    GlossaryName,
+    GlossaryRevision,
+    GlossaryTerm,
     Link,
     Page,
     PageReview,
@@ -770,3 +775,115 @@ def record_review(
             note=note.strip(),
             recorded_by=user if user is not None and user.is_authenticated else None,
         )
+
+
+class GlossaryNameTaken(ValidationError):
+    """A term or synonym is already another glossary entry's."""
+
+
+class GlossaryEditConflict(Exception):
+    """The glossary entry changed after the edit started."""
+
+    def __init__(self, entry: GlossaryTerm):
+        super().__init__(f"{entry.term} changed since the edit started")
+        self.entry = entry
+
+
+def save_glossary_term(
+    entry: GlossaryTerm | None,
+    *,
+    term: str,
+    synonyms: Iterable[str] = (),
+    definition: str,
+    summary: str = "",
+    user: AbstractBaseUser | None = None,
+    base_revision_id: int | None = None,
+) -> GlossaryTerm:
+    """Create a glossary entry (``entry`` None) or change one, keeping every
+    saved state as a ``GlossaryRevision``; return the entry.
+
+    ``term`` and each of ``synonyms`` are checked by ``glossary.check_name``;
+    names with the same ``glossary.name_key`` count once. ``definition`` is
+    plain text (spaces tidied), at most ``MAX_GLOSSARY_DEFINITION_LENGTH``
+    characters. A save that changes nothing writes nothing. Raises
+    ``ValidationError`` for a bad name or definition, ``GlossaryNameTaken``
+    when a name belongs to another entry (also when another save took it a
+    moment earlier: the unique key decides), and ``GlossaryEditConflict``
+    when ``base_revision_id`` is given and is no longer the entry's current
+    revision. Side effect: the new revision changes the glossary's version,
+    so pages render their marked terms afresh and get new ETags."""
+    names = {}
+    for name in (term, *synonyms):
+        name = glossary.check_name(name)
+        names.setdefault(glossary.name_key(name), name)
+    if len(names) > glossary.MAX_SYNONYMS + 1:
+        raise ValidationError(
+            "An entry may have at most %(limit)s synonyms.",
+            params={"limit": glossary.MAX_SYNONYMS},
+            code="too_many_synonyms",
+        )
+    term, *synonyms = names.values()
+    definition = " ".join((definition or "").split())
+    if not definition or len(definition) > MAX_GLOSSARY_DEFINITION_LENGTH:
+        raise ValidationError(
+            "Write a definition of at most %(limit)s characters.",
+            params={"limit": MAX_GLOSSARY_DEFINITION_LENGTH},
+            code="definition",
+        )
+    try:
+        with transaction.atomic():
+            return _save_glossary_term(
+                entry, term, synonyms, definition, names, summary, user, base_revision_id
+            )
+    except IntegrityError:
+        raise GlossaryNameTaken(
+            "Another entry was saved with one of these names a moment ago. Choose "
+            "another name, or edit that entry.",
+            code="name_taken",
+        ) from None
+
+
+def _save_glossary_term(entry, term, synonyms, definition, names, summary, user, base_revision_id):
+    if entry is not None:
+        entry = GlossaryTerm.objects.select_for_update().get(pk=entry.pk)
+        if base_revision_id is not None and entry.current_revision_id != base_revision_id:
+            raise GlossaryEditConflict(entry)
+    taken = (
+        GlossaryName.objects.filter(key__in=names.keys())
+        .exclude(entry=entry)
+        .select_related("entry")
+        .first()
+    )
+    if taken is not None:
+        raise GlossaryNameTaken(
+            "“%(name)s” is already in the glossary, under “%(entry)s”. Edit that "
+            "entry instead, or choose another name.",
+            params={"name": names[taken.key], "entry": taken.entry.term},
+            code="name_taken",
+        )
+    synonyms_text = "\n".join(synonyms)
+    if entry is None:
+        entry = GlossaryTerm.objects.create(
+            term=term,
+            slug=glossary.unique_slug(term),
+            synonyms=synonyms_text,
+            definition=definition,
+        )
+    elif (entry.term, entry.synonyms, entry.definition) == (term, synonyms_text, definition):
+        return entry
+    else:
+        entry.term, entry.synonyms, entry.definition = term, synonyms_text, definition
+    GlossaryName.objects.filter(entry=entry).delete()
+    GlossaryName.objects.bulk_create(
+        GlossaryName(entry=entry, name=name, key=key) for key, name in names.items()
+    )
+    entry.current_revision = GlossaryRevision.objects.create(
+        entry=entry,
+        term=term,
+        synonyms=synonyms_text,
+        definition=definition,
+        summary=" ".join((summary or "").split())[:MAX_GLOSSARY_SUMMARY_LENGTH],
+        author=user if user is not None and user.is_authenticated else None,
+    )
+    entry.save()
+    return entry

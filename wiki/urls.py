@@ -7,6 +7,7 @@ from wiki.feeds import RecentChangesFeed, ReviewsDueFeed
 from wiki.sitemaps import SITEMAPS
 from wiki.views import disclaimer as disclaimer_views
 from wiki.views import discovery, editing, feedback, history, links, maintenance, reading, reports
+from wiki.views import glossary as glossary_views
 from wiki.views import pdf as pdf_views
 from wiki.views import reviews as review_views
 
@@ -83,4 +84,9 @@ urlpatterns = [
         disclaimer_views.disclaimer_by_number,
         name="disclaimer-version",
     ),
+    # The glossary (wiki.views.glossary): every entry, and moderators' edits.
+    path("glossary/", glossary_views.glossary_index, name="glossary"),
+    path("glossary/new/", glossary_views.glossary_new, name="glossary-new"),
+    path("glossary/<slug:slug>/edit/", glossary_views.glossary_edit, name="glossary-edit"),
+    path("glossary/<slug:slug>/history/", glossary_views.glossary_history, name="glossary-history"),
 ]

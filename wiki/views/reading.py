@@ -21,6 +21,7 @@ from wiki.caching import make_etag, mark_canonical_redirect, mark_public, state_
 from wiki.disclaimers import request_disclaimer
 from wiki.display import page_display
 from wiki.feedback import vote_counts
+from wiki.glossary import glossary_version
 from wiki.models import Page
 from wiki.page_views import count_page_view
 from wiki.rendering import section_anchor, wiki_href
@@ -37,7 +38,8 @@ SHARED_PAGE_SECONDS = 60 * 60
 # that SQLite and PostgreSQL both run; the two parameters are the title key.
 # Every Page column but search_vector, which no page view reads; the current
 # revision's date and the latest clinical review (wiki.reviews.ReviewStatus)
-# come in the same query, over the (page, date) index of reviews.
+# come in the same query, over the (page, date) index of reviews, and so does
+# the glossary's version (wiki.glossary), over the primary key of its revisions.
 PAGE_VIEW_SQL = """
 SELECT page.id, page.title, page."key", page.body, page.redirect_to, page.redirect_fragment,
        page.article_date, page.source_url, page.source_name, page.created_at, page.updated_at,
@@ -49,7 +51,8 @@ SELECT page.id, page.title, page."key", page.body, page.redirect_to, page.redire
        revision.date_created AS current_revision_date,
        review.id AS review_id, review.reviewer AS review_reviewer,
        review.reviewed_on AS review_reviewed_on, review.next_review_due AS review_next_review_due,
-       review.revision_id AS review_revision_id
+       review.revision_id AS review_revision_id,
+       (SELECT MAX(glossary.id) FROM wiki_glossaryrevision glossary) AS glossary_version
   FROM wiki_page page
   LEFT JOIN reversion_revision revision ON revision.id = page.current_revision_id
   LEFT JOIN wiki_pagereview review ON review.id = (
@@ -76,6 +79,14 @@ def _pages_for_view(title: str) -> dict[str, Page]:
     return {page.key: page for page in Page.objects.raw(PAGE_VIEW_SQL, [key, key])}
 
 
+def _glossary_version(page: Page) -> int:
+    """The glossary version ``PAGE_VIEW_SQL`` read with the page, else (a page
+    loaded another way) read now, once, and kept on the page."""
+    if not hasattr(page, "glossary_version"):
+        page.glossary_version = glossary_version()
+    return page.glossary_version or 0
+
+
 def _validators(
     request, shown: Page, redirected_from, redirect_target_exists, review: ReviewStatus | None
 ):
@@ -88,7 +99,8 @@ def _validators(
     the disclaimer, the site's address (the canonical link holds it; never
     the Host header, so made-up Hosts share one cache entry), the URL (the
     login link holds it), the clinical review line (a new review, or its
-    due date passing overnight) and the code."""
+    due date passing overnight), the glossary's version (the definitions
+    shown) and the code."""
     if request.user.is_authenticated or len(messages.get_messages(request)):
         return None
     content = make_etag(
@@ -102,6 +114,7 @@ def _validators(
         redirect_target_exists,
         request_disclaimer(request).number,
         review.etag_part() if review is not None else None,
+        _glossary_version(shown),
     )
     # Dated per page URL, not per query string, so made-up query strings
     # cannot fill the cache with dates.
@@ -162,10 +175,13 @@ def _shared_page_response(request, etag: str, make_response):
 
 def _page_response(request, shown: Page, redirected_from, redirect_target_exists, status, review):
     # A redirect page shows where it points, never its "#REDIRECT" line.
-    display = page_display(shown, with_body=not shown.is_redirect)
+    display = page_display(
+        shown, with_body=not shown.is_redirect, glossary_version=_glossary_version(shown)
+    )
     context = {
         "page": shown,
         "content": display.html,
+        "glossary_terms": display.glossary_terms,
         "crosslinks": display.crosslinks,
         "redirected_from": redirected_from,
         "is_main_page": shown.key == title_key(MAIN_PAGE_TITLE),
