@@ -284,3 +284,23 @@ def test_long_query_is_cut_to_a_bounded_number_of_words(db):
 
 def test_short_query_guesses_nothing(client, demo):
     assert search.close_titles("il") == []
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "expected"),
+    [
+        ("proleukin", "proleukin", True),
+        ("proleukn", "proleukin", True),
+        ("prolekuin", "proleukin", True),
+        ("proleuxin", "proleukin", True),
+        ("xproleukin", "proleukin", True),
+        ("prolekni", "proleukin", False),
+        ("sanitnib", "sunitinib", False),
+        ("", "a", True),
+        ("ab", "ba", True),
+        ("abc", "cab", False),
+    ],
+)
+def test_one_edit_apart(first, second, expected):
+    assert search.is_one_edit_apart(first, second) is expected
+    assert search.is_one_edit_apart(second, first) is expected

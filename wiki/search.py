@@ -196,43 +196,37 @@ def similarity(first: str, second: str) -> float:
     return shared / (len(first_trigrams) + len(second_trigrams) - shared)
 
 
-def edit_distance(first: str, second: str, limit: int) -> int:
-    """Return the number of single-character insertions, deletions,
-    substitutions and swaps of neighbours that turn ``first`` into
-    ``second`` (optimal string alignment), or ``limit + 1`` once it is
-    certain to exceed ``limit``."""
-    if abs(len(first) - len(second)) > limit:
-        return limit + 1
-    previous_row: list[int] | None = None
-    row = list(range(len(second) + 1))
-    for i in range(1, len(first) + 1):
-        before_previous, previous_row = previous_row, row
-        row = [i] + [0] * len(second)
-        for j in range(1, len(second) + 1):
-            cost = first[i - 1] != second[j - 1]
-            row[j] = min(previous_row[j] + 1, row[j - 1] + 1, previous_row[j - 1] + cost)
-            if (
-                before_previous is not None
-                and j > 1
-                and first[i - 1] == second[j - 2]
-                and first[i - 2] == second[j - 1]
-            ):
-                row[j] = min(row[j], before_previous[j - 2] + 1)
-        if min(row) > limit:
-            return limit + 1
-    return min(row[-1], limit + 1)
+def is_one_edit_apart(first: str, second: str) -> bool:
+    """Whether ``second`` is ``first`` with at most one character inserted,
+    deleted or changed, or two neighbours swapped (an edit distance of at
+    most one). Linear in the length: it runs on every candidate title."""
+    if first == second:
+        return True
+    if abs(len(first) - len(second)) > 1:
+        return False
+    same = 0
+    while same < min(len(first), len(second)) and first[same] == second[same]:
+        same += 1
+    if len(first) > len(second):
+        return first[same + 1 :] == second[same:]
+    if len(first) < len(second):
+        return first[same:] == second[same + 1 :]
+    swapped = (
+        same + 1 < len(first)
+        and first[same] == second[same + 1]
+        and first[same + 1] == second[same]
+        and first[same + 2 :] == second[same + 2 :]
+    )
+    return swapped or first[same + 1 :] == second[same + 1 :]
 
 
 def is_one_typo_from_start(typed: str, key: str) -> bool:
     """Whether ``typed`` (a match key) is at most one typo away from the
     start of ``key``, or from all of it ("proleukn" and "prolekin" are one
     typo from "proleukin"; "prolo" is one from its start "prole")."""
-    if edit_distance(typed, key, 1) <= 1:
-        return True
     return any(
-        edit_distance(typed, key[:length], 1) <= 1
+        is_one_edit_apart(typed, key[:length])
         for length in range(max(1, len(typed) - 1), len(typed) + 2)
-        if length < len(key)
     )
 
 
@@ -468,7 +462,7 @@ def _title_hits(query: str) -> dict[int, tuple[int, str]]:
     target = Page.objects.content_pages().filter(key=OuterRef("target_key")).values("pk")[:1]
     rows = (
         SearchTitle.objects.filter(
-            Q(match_key=exact) | Q(words_key__startswith=words_key(query) + " ")
+            Q(match_key=exact) | _starts_with("words_key", words_key(query) + " ")
         )
         .annotate(tier=tier, target_id=Subquery(target))
         .order_by("tier", "words_key")
@@ -483,6 +477,18 @@ def _title_hits(query: str) -> dict[int, tuple[int, str]]:
         if best is None or (tier, bool(redirect_title)) < (best[0], bool(best[1])):
             hits[target_id] = (tier, redirect_title)
     return hits
+
+
+def _starts_with(field: str, prefix: str) -> Q:
+    """Rows whose ``field`` (a lower-case key) starts with ``prefix``, by the
+    field's index on either database: PostgreSQL's LIKE uses the
+    ``varchar_pattern_ops`` index Django makes; SQLite's LIKE reads every row
+    (it ignores letter case), so there it is the range of keys from
+    ``prefix`` up to ``prefix`` followed by the last code point, which no
+    key holds."""
+    if connection.vendor == "postgresql":
+        return Q(**{f"{field}__startswith": prefix})
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + chr(0x10FFFF)})
 
 
 def _ids_in_tier(title_hits: dict[int, tuple[int, str]], tier: int) -> list[int]:
@@ -606,12 +612,28 @@ class CloseTitle:
     closeness: float
 
 
+# SQLite's candidates are the titles sharing most of the query's uncommon
+# trigrams. A trigram in COMMON_TRIGRAM_TITLES titles or more ("  b", "ben"
+# in 10,000 "Bench page ..." titles) is left out, as a stop word is: counting
+# it is stopped there, so the whole lookup reads at most that many index
+# entries a trigram (66 a query).
 _SQLITE_CLOSE_SQL = """
-SELECT page_id FROM wiki_searchtitle_trigram WHERE trigram IN ({placeholders})
+WITH query (trigram) AS (SELECT value FROM json_each(%s)),
+uncommon (trigram) AS (
+    SELECT trigram FROM query WHERE (
+        SELECT count(*) FROM (
+            SELECT 1 FROM wiki_searchtitle_trigram AS posting
+            WHERE posting.trigram = query.trigram LIMIT %s
+        )
+    ) < %s
+)
+SELECT page_id FROM wiki_searchtitle_trigram
+WHERE trigram IN (SELECT trigram FROM uncommon)
 GROUP BY page_id ORDER BY count(*) DESC, page_id LIMIT %s
 """
-# SQLite's candidates are the titles sharing most trigrams with the query,
-# which can favour long titles over close ones: it hands over more of them.
+COMMON_TRIGRAM_TITLES = 500
+# Sharing most trigrams can favour long titles over close ones: SQLite hands
+# over more candidates than PostgreSQL, which orders them by similarity.
 SQLITE_CANDIDATE_FACTOR = 4
 
 
@@ -632,10 +654,14 @@ def _close_candidates(key: str, threshold: float) -> list[tuple[str, str, str]]:
                 .order_by("-closeness", "match_key")
                 .values_list(*columns)[:CLOSE_CANDIDATES]
             )
-    key_trigrams = sorted(trigrams(key))
-    sql = _SQLITE_CLOSE_SQL.format(placeholders=", ".join(["%s"] * len(key_trigrams)))
+    params = [
+        json.dumps(sorted(trigrams(key))),
+        COMMON_TRIGRAM_TITLES,
+        COMMON_TRIGRAM_TITLES,
+        CLOSE_CANDIDATES * SQLITE_CANDIDATE_FACTOR,
+    ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*key_trigrams, CLOSE_CANDIDATES * SQLITE_CANDIDATE_FACTOR])
+        cursor.execute(_SQLITE_CLOSE_SQL, params)
         page_ids = [row[0] for row in cursor.fetchall()]
     return list(SearchTitle.objects.filter(page_id__in=page_ids).values_list(*columns))
 
@@ -687,15 +713,14 @@ def suggest_titles(query: str, limit: int) -> list[str]:
     whose match key starts with its own ("il2" suggests "IL-2"), then those
     one typo from their start ("proleukn", "prolek" suggest "Proleukin"),
     closest first."""
-    titles = list(
-        Page.objects.title_starts_with(query)
-        .order_by("key")
-        .values_list("title", flat=True)[:limit]
-    )
+    titles: list[str] = []
+    if prefix := title_key(query):
+        pages = Page.objects.filter(_starts_with("key", prefix)).order_by("key")
+        titles = list(pages.values_list("title", flat=True)[:limit])
     key = match_key(query)
     if len(titles) < limit and key:
         titles += (
-            SearchTitle.objects.filter(match_key__startswith=key)
+            SearchTitle.objects.filter(_starts_with("match_key", key))
             .exclude(title__in=titles)
             .order_by("match_key", "title")
             .values_list("title", flat=True)[: limit - len(titles)]
