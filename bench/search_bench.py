@@ -214,7 +214,12 @@ def main() -> None:
         # Statistics and GIN indexes as autovacuum (or SQLite's optimize) would
         # leave them: a fresh GIN index holds new rows in a slow pending list.
         postgres = connection.vendor == "postgresql"
-        cursor.execute("VACUUM ANALYZE wiki_page" if postgres else "PRAGMA optimize")
+        for statement in (
+            ["VACUUM ANALYZE wiki_page", "VACUUM ANALYZE wiki_searchtitle"]
+            if postgres
+            else ["PRAGMA optimize"]
+        ):
+            cursor.execute(statement)
     from wiki.models import Page
 
     print(

@@ -110,8 +110,8 @@ TIER_TEXT = 3
 MAX_TITLE_HITS = 100
 # A misspelt query is compared by its first characters only: no title a
 # reader mistypes is longer, and it bounds the trigrams a query looks up (a
-# 64-character key has 66).
-MAX_CLOSE_KEY_LENGTH = 64
+# 32-character key has 34).
+MAX_CLOSE_KEY_LENGTH = 32
 # Shorter keys are too short to guess at: "il" is close to too many titles.
 MIN_CLOSE_KEY_LENGTH = 4
 # How many titles each engine's trigram index hands over for comparison, and
@@ -616,7 +616,7 @@ class CloseTitle:
 # trigrams. A trigram in COMMON_TRIGRAM_TITLES titles or more ("  b", "ben"
 # in 10,000 "Bench page ..." titles) is left out, as a stop word is: counting
 # it is stopped there, so the whole lookup reads at most that many index
-# entries a trigram (66 a query).
+# entries a trigram (34 a query).
 _SQLITE_CLOSE_SQL = """
 WITH query (trigram) AS (SELECT value FROM json_each(%s)),
 uncommon (trigram) AS (
@@ -644,9 +644,14 @@ def _close_candidates(key: str, threshold: float) -> list[tuple[str, str, str]]:
     columns = ("title", "match_key", "target_key")
     if connection.vendor == "postgresql":
         with transaction.atomic(), connection.cursor() as cursor:
-            # The threshold of the ``%`` operator, for this transaction only.
+            # For this transaction only: the threshold of the ``%`` operator,
+            # and the trigram index, never a scan. The planner scans a table
+            # of 10,000 short titles instead, computing every similarity
+            # (22 ms for a 31-character query, 0.1 ms by the index).
             cursor.execute(
-                "SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [str(threshold)]
+                "SELECT set_config('pg_trgm.similarity_threshold', %s, true), "
+                "set_config('enable_seqscan', 'off', true)",
+                [str(threshold)],
             )
             return list(
                 SearchTitle.objects.filter(match_key__trigram_similar=key)
