@@ -11,12 +11,19 @@ never reads them) and indexed with ``wiki.search.rebuild``. A second run reuses
 them.
 
 Each query is timed as the search view runs it (redirect targets, count, the
-first page of 20 ranked hits with their snippets), after a few warm-up runs.
+first page of 20 ranked hits with their snippets, and "Did you mean" when no
+title matches), after a few warm-up runs; the header box's suggestions are
+timed as ``/search/suggest/`` runs them. Beside the generated pages are a few
+named treatment pages and a redirect (Proleukin -> Interleukin-2), which the
+misspelt queries are meant to find, and a misspelt generated title, which
+shares trigrams with all 10,000 generated titles (the worst case for the
+trigram indexes).
 """
 
 import os
 import random
 import statistics
+import string
 import sys
 import time
 from pathlib import Path
@@ -32,6 +39,13 @@ TITLE_PREFIX = "Bench page"
 COMMON_WORD = "treatment"  # in about 60% of the pages
 RARE_WORD = "zebrafish"  # in 5 pages
 SEED = 20090514
+NAMED_PAGES = [
+    "Interleukin-2", "High Dose Interleukin-2", "Low Dose Interleukin-2", "IL-21",
+    "Sunitinib", "Sorafenib", "Temsirolimus", "Everolimus", "Pazopanib", "Axitinib",
+    "Nivolumab", "Ipilimumab", "Cabozantinib", "Lenvatinib", "Nephrectomy",
+]  # fmt: skip
+NAMED_REDIRECTS = {"Proleukin": "Interleukin-2", "Aldesleukin": "Interleukin-2"}
+RANDOM_QUERY_LENGTH = 200
 
 
 def bench_database_url() -> str:
@@ -96,7 +110,7 @@ def load_pages(count: int) -> None:
     from wiki.titles import title_key
 
     existing = Page.objects.filter(title__startswith=TITLE_PREFIX).count()
-    if existing >= count:
+    if existing >= count and Page.objects.filter(title__in=NAMED_REDIRECTS).exists():
         print(f"Reusing {existing} generated pages.")
         return
     rng = random.Random(SEED)
@@ -113,6 +127,24 @@ def load_pages(count: int) -> None:
                 Page.objects.bulk_create(batch)
                 batch = []
         Page.objects.bulk_create(batch)
+        named = [
+            Page(title=title, key=title_key(title), body=make_body(rng, vocabulary, -1, rare))
+            for title in NAMED_PAGES
+        ] + [
+            Page(
+                title=title,
+                key=title_key(title),
+                body=f"#REDIRECT [[{target}]]\n",
+                redirect_to=target,
+            )
+            for title, target in NAMED_REDIRECTS.items()
+        ]
+        present = set(
+            Page.objects.filter(title__in=[page.title for page in named]).values_list(
+                "title", flat=True
+            )
+        )
+        Page.objects.bulk_create([page for page in named if page.title not in present])
     inserted = time.perf_counter() - started
     indexed = search.rebuild()
     print(
@@ -131,6 +163,7 @@ def time_query(query: str) -> tuple[list[float], int]:
         page = Paginator(results, 20).get_page(1)
         hits = list(page)
         assert hits or not results.count()
+        results.did_you_mean  # noqa: B018 (the view shows it)
         return results.count()
 
     for _ in range(WARM_UP):
@@ -141,6 +174,28 @@ def time_query(query: str) -> tuple[list[float], int]:
         run()
         timings.append((time.perf_counter() - started) * 1000)
     return timings, total
+
+
+def time_suggest(query: str) -> tuple[list[float], int]:
+    from wiki import search
+
+    def run() -> int:
+        return len(search.suggest_titles(query, 10))
+
+    for _ in range(WARM_UP):
+        total = run()
+    timings = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        run()
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings, total
+
+
+def random_query(length: int) -> str:
+    rng = random.Random(SEED)
+    alphabet = string.ascii_letters + string.digits + string.punctuation + "    "
+    return "".join(rng.choice(alphabet) for _ in range(length))
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -159,19 +214,35 @@ def main() -> None:
         # Statistics and GIN indexes as autovacuum (or SQLite's optimize) would
         # leave them: a fresh GIN index holds new rows in a slow pending list.
         postgres = connection.vendor == "postgresql"
-        cursor.execute("VACUUM ANALYZE wiki_page" if postgres else "PRAGMA optimize")
+        for statement in (
+            ["VACUUM ANALYZE wiki_page", "VACUUM ANALYZE wiki_searchtitle"]
+            if postgres
+            else ["PRAGMA optimize"]
+        ):
+            cursor.execute(statement)
     from wiki.models import Page
 
     print(
         f"Database: {connection.vendor} ({connection.settings_dict['NAME']}), "
         f"{Page.objects.count()} pages, {RUNS} runs a query"
     )
-    print(f"{'query':<24}{'matches':>9}{'median ms':>12}{'p95 ms':>10}")
-    queries = [("common: " + COMMON_WORD, COMMON_WORD), ("rare: " + RARE_WORD, RARE_WORD)]
-    for label, query in queries:
-        timings, total = time_query(query)
+    print(f"{'query':<32}{'matches':>9}{'median ms':>12}{'p95 ms':>10}")
+    queries = [
+        ("common: " + COMMON_WORD, COMMON_WORD, time_query),
+        ("rare: " + RARE_WORD, RARE_WORD, time_query),
+        ("title: interleukin", "interleukin", time_query),
+        ("misspelt: proleukn", "proleukn", time_query),
+        ("misspelt: sunitnib", "sunitnib", time_query),
+        ("misspelt generated title", "bench pgae 001234", time_query),
+        (f"{RANDOM_QUERY_LENGTH} random characters", random_query(RANDOM_QUERY_LENGTH), time_query),
+        ("suggest: proleukn", "proleukn", time_suggest),
+        ("suggest: bench pgae", "bench pgae", time_suggest),
+        (f"suggest: {RANDOM_QUERY_LENGTH} random", random_query(RANDOM_QUERY_LENGTH), time_suggest),
+    ]
+    for label, query, timer in queries:
+        timings, total = timer(query)
         median = statistics.median(timings)
-        print(f"{label:<24}{total:>9}{median:>12.1f}{percentile(timings, 0.95):>10.1f}")
+        print(f"{label:<32}{total:>9}{median:>12.1f}{percentile(timings, 0.95):>10.1f}")
 
 
 if __name__ == "__main__":

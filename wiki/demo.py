@@ -110,6 +110,7 @@ PAGES = [
     ("IL-21", IL_21),
     ("Proleukin", "#REDIRECT [[Interleukin-2]]\n"),
     ("Aldesleukin", "#REDIRECT [[Interleukin-2]]\n"),
+    ("IL-2", "#REDIRECT [[Interleukin-2]]\n"),
 ]
 
 # Cross-links by page title (kind, target, optional note date), shown near the

@@ -10,7 +10,7 @@ import datetime
 
 import reversion
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -830,3 +830,34 @@ class GlossaryRevision(models.Model):
 
     def __str__(self):
         return f"{self.term} (revision {self.pk})"
+
+
+class SearchTitle(models.Model):
+    """One title a search can find a content page by: a content page's own,
+    or a redirect's, which counts as its target's ("Proleukin" finds
+    Interleukin-2). One row per page, written by ``wiki.search`` only (on
+    every save, and by ``manage.py rebuildsearch``); nothing here is
+    versioned. The keys are ``wiki.search.match_key`` and
+    ``wiki.search.words_key`` of the title; ``target_key`` is the
+    ``title_key`` of the content page the title counts for (the page itself,
+    or the redirect's target, looked up when searching so that it never goes
+    stale)."""
+
+    page = models.OneToOneField(Page, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    title = models.CharField(max_length=MAX_TITLE_LENGTH)
+    match_key = models.CharField(max_length=MAX_TITLE_LENGTH, db_index=True)
+    words_key = models.CharField(max_length=2 * MAX_TITLE_LENGTH, db_index=True)
+    target_key = models.CharField(max_length=MAX_TITLE_LENGTH)
+
+    class Meta:
+        # Created on PostgreSQL only (see migration 0010_search_titles): the
+        # pg_trgm index that finds titles close to a misspelt query. SQLite
+        # keeps its trigrams in a table of its own (wiki.search).
+        indexes = [
+            GinIndex(
+                OpClass("match_key", name="gin_trgm_ops"), name="wiki_searchtitle_trigram_gin"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('wiki', '0008_problem_reports'),
+        ('wiki', '0010_search_titles'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_safe
 from wiki import search
 from wiki.models import Page
 from wiki.site import absolute_url
-from wiki.titles import MAX_TITLE_LENGTH
+from wiki.titles import MAX_TITLE_LENGTH, page_url
 from wiki.views.lookup import page_or_none
 
 SEARCH_RESULTS_PER_PAGE = 20
@@ -83,19 +83,24 @@ def articles_by_year(request, year: int):
 
 @require_safe
 def search_pages(request):
-    """Full-text search. A query that is exactly a page's (or a redirect's)
-    title goes straight to that page, unless ``fulltext`` is given."""
+    """Full-text search. A query that is a page's (or a redirect's) title,
+    also ignoring spaces and hyphens ("interleukin 2"), goes straight to that
+    page, unless ``fulltext`` is given."""
     query = _query_text(request, MAX_QUERY_LENGTH).strip()
     if query and not request.GET.get("fulltext"):
         page = page_or_none(query, Page.objects.only("title"))
         if page is not None:
             return HttpResponseRedirect(page.get_absolute_url())
+        title = search.title_equal_to(query)
+        if title is not None:
+            return HttpResponseRedirect(page_url(title))
     results = search.search(query)
     page_obj = Paginator(results, SEARCH_RESULTS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "search_query": query,
         "page_obj": page_obj,
         "has_words": bool(results.terms),
+        "did_you_mean": results.did_you_mean,
         "pagination_query": urlencode({"q": query, "fulltext": 1}) + "&",
     }
     return render(request, "wiki/search.html", context)
@@ -103,12 +108,11 @@ def search_pages(request):
 
 @require_safe
 def search_suggest(request):
-    """Up to ten titles starting with ``q`` (any letter case), as JSON."""
+    """Up to ten titles starting with ``q`` (any letter case, spacing or
+    hyphens), then titles one typo from it, as JSON."""
     query = _query_text(request, MAX_TITLE_LENGTH)
-    pages = []
-    if query.strip():
-        pages = Page.objects.title_starts_with(query).only("title").order_by("key")[:SUGGESTIONS]
-    results = [{"title": page.title, "url": page.get_absolute_url()} for page in pages]
+    titles = search.suggest_titles(query, SUGGESTIONS) if query.strip() else []
+    results = [{"title": title, "url": page_url(title)} for title in titles]
     return JsonResponse({"query": query, "results": results})
 
 
