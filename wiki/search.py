@@ -62,7 +62,6 @@ from django.contrib.postgres.search import (
     SearchQuery,
     SearchRank,
     SearchVector,
-    TrigramSimilarity,
 )
 from django.db import connection, transaction
 from django.db.models import (
@@ -637,28 +636,32 @@ COMMON_TRIGRAM_TITLES = 500
 SQLITE_CANDIDATE_FACTOR = 4
 
 
+# Two statements in one message, which PostgreSQL runs as one transaction:
+# the first sets, for that transaction only, the threshold of the ``%``
+# operator and the trigram index, never a scan, for the second. The planner
+# scans a table of 10,000 short titles instead, computing every similarity
+# (22 ms for a 31-character query, 0.1 ms by the index). One message rather
+# than BEGIN, the settings, the query and COMMIT: three round trips fewer, a
+# third of a rare word's search. (Django's psycopg cursors bind parameters on
+# the client, which is what lets one execute() hold two statements.)
+_POSTGRES_CLOSE_SQL = """
+SELECT set_config('pg_trgm.similarity_threshold', %s, true),
+    set_config('enable_seqscan', 'off', true);
+SELECT title, match_key, target_key FROM wiki_searchtitle WHERE match_key %% %s
+ORDER BY similarity(match_key, %s) DESC, match_key LIMIT %s
+"""
+
+
 def _close_candidates(key: str, threshold: float) -> list[tuple[str, str, str]]:
     """``(title, match_key, target_key)`` of at most a bounded number of
     titles that may be at least ``threshold`` close to the match key
     ``key``, found by the trigram index (never by reading every title)."""
     columns = ("title", "match_key", "target_key")
     if connection.vendor == "postgresql":
-        with transaction.atomic(), connection.cursor() as cursor:
-            # For this transaction only: the threshold of the ``%`` operator,
-            # and the trigram index, never a scan. The planner scans a table
-            # of 10,000 short titles instead, computing every similarity
-            # (22 ms for a 31-character query, 0.1 ms by the index).
-            cursor.execute(
-                "SELECT set_config('pg_trgm.similarity_threshold', %s, true), "
-                "set_config('enable_seqscan', 'off', true)",
-                [str(threshold)],
-            )
-            return list(
-                SearchTitle.objects.filter(match_key__trigram_similar=key)
-                .annotate(closeness=TrigramSimilarity("match_key", key))
-                .order_by("-closeness", "match_key")
-                .values_list(*columns)[:CLOSE_CANDIDATES]
-            )
+        with connection.cursor() as cursor:
+            cursor.execute(_POSTGRES_CLOSE_SQL, [str(threshold), key, key, CLOSE_CANDIDATES])
+            cursor.nextset()
+            return [tuple(row) for row in cursor.fetchall()]
     params = [
         json.dumps(sorted(trigrams(key))),
         COMMON_TRIGRAM_TITLES,
