@@ -211,6 +211,8 @@ def test_open_suggestions_have_no_axe_violations(browser, live_server, demo, vie
     page = context.new_page()
     page.goto(f"{live_server.url}/wiki/Interleukin-2/")
     assert placeholder_fits(page)
+    # The button keeps its word on one line (44 px high, not two lines' 69).
+    assert page.locator(".site-search button").bounding_box()["height"] <= 46
     type_in_box(page, "proleukn")
     press_down_to(page, "Proleukin")
     assert not has_horizontal_overflow(page)
