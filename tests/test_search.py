@@ -302,3 +302,61 @@ def test_demo_proleukin_search_finds_interleukin_2(client, db):
     response = client.get("/search/?q=Proleukin&fulltext=1")
     assert result_titles(response)[0] == "Interleukin-2"
     assert client.get("/search/?q=proleukin")["Location"] == "/wiki/Proleukin/"
+
+
+def make_matching_pages(count: int, word: str) -> list[Page]:
+    """``count`` pages that all hold ``word``, indexed as a save indexes
+    them (hundreds of revisions would only slow the test down)."""
+    pages = Page.objects.bulk_create(
+        Page(title=f"Topic {number:04d}", key=f"topic_{number:04d}", body=f"About {word} here.")
+        for number in range(count)
+    )
+    for page in pages:
+        search.index_page(page)
+    return pages
+
+
+def test_search_count_is_exact_up_to_the_bound(client, make_page):
+    for number in range(25):
+        make_page(f"Topic {number:02d}", "Everyone talks about biomarkers here.")
+    response = client.get("/search/?q=biomarkers")
+    assert "25 pages found for <strong>biomarkers</strong>." in response.text
+    assert "More than" not in response.text
+
+
+def test_search_with_more_matches_than_listed_says_more_than(client, db):
+    make_matching_pages(search.MAX_RESULTS + 5, "biomarkers")
+    response = client.get("/search/?q=biomarkers")
+    assert (
+        f"More than {search.MAX_RESULTS} pages found for <strong>biomarkers</strong>; "
+        f"the first {search.MAX_RESULTS} are listed."
+    ) in response.text
+    assert f"Page 1 of {search.MAX_RESULTS // 20}" in response.text
+
+
+def test_search_pages_through_every_listed_result_without_repeats(client, db):
+    make_matching_pages(search.MAX_RESULTS + 5, "biomarkers")
+    last_page = search.MAX_RESULTS // 20
+    seen = []
+    for number in range(1, last_page + 1):
+        response = client.get("/search/", {"q": "biomarkers", "fulltext": 1, "page": number})
+        titles = result_titles(response)
+        assert len(titles) == 20
+        seen += titles
+    assert len(set(seen)) == search.MAX_RESULTS
+    beyond = client.get("/search/", {"q": "biomarkers", "fulltext": 1, "page": last_page + 1})
+    assert f"Page {last_page} of {last_page}" in beyond.text
+    assert result_titles(beyond) == titles
+
+
+def test_title_match_ranks_first_among_more_matches_than_are_ranked(client, make_page):
+    # The newest pages, past the first matches that are ranked, still come
+    # first: pages found by their title are always ranked.
+    make_matching_pages(search.MAX_RESULTS + 5, "biomarkers")
+    make_page("Biomarkers Explained", "What the tests measure.")
+    make_page("Understanding Biomarkers", "Blood and urine tests.")
+    make_page("Tumour Markers", "#REDIRECT [[Biomarkers Explained]]")
+    titles = result_titles(client.get("/search/?q=biomarkers&fulltext=1"))
+    assert titles[:2] == ["Biomarkers Explained", "Understanding Biomarkers"]
+    response = client.get("/search/?q=tumour+markers&fulltext=1")
+    assert result_titles(response) == ["Biomarkers Explained"]

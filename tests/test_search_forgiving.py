@@ -260,6 +260,23 @@ def test_similarity_agrees_with_postgres(db):
             assert cursor.fetchone()[0] == pytest.approx(search.similarity(first, second))
 
 
+def test_close_title_lookup_leaves_the_connection_as_it_was(transactional_db, make_page):
+    # The lookup changes the trigram threshold and turns off sequential scans
+    # for its own statement only: the next query on the connection (kept
+    # open between requests) plans and matches as usual.
+    if connection.vendor != "postgresql":
+        pytest.skip("the settings are PostgreSQL's")
+    make_page("Proleukin", "A medicine.")
+    assert [title.title for title in search.close_titles("proleukn")] == ["Proleukin"]
+    assert search.suggest_titles("prolekin", 10) == ["Proleukin"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('enable_seqscan'), "
+            "current_setting('pg_trgm.similarity_threshold')"
+        )
+        assert cursor.fetchone() == ("on", "0.3")
+
+
 def random_query(seed: int, length: int = 200) -> str:
     rng = random.Random(seed)
     alphabet = string.ascii_letters + string.digits + string.punctuation + "     éü-"

@@ -101,6 +101,7 @@ def search_pages(request):
         "page_obj": page_obj,
         "has_words": bool(results.terms),
         "did_you_mean": results.did_you_mean,
+        "more_results_than": search.MAX_RESULTS if results.has_more_results else None,
         "pagination_query": urlencode({"q": query, "fulltext": 1}) + "&",
     }
     return render(request, "wiki/search.html", context)
