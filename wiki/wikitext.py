@@ -50,7 +50,6 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-import mwparserfromhell
 from mwparserfromhell.nodes import Template as TemplateNode
 from mwparserfromhell.parser import tokens as T
 from mwparserfromhell.parser.builder import Builder
@@ -463,7 +462,11 @@ class _Block:
 
     def _paragraph_line(self, content: str) -> None:
         if self.flat:
-            self.out.append(content)
+            # lines of one paragraph join, as MediaWiki joins them
+            if self.kind == "para" and self.out:
+                self.out[-1] += " " + content
+            else:
+                self.out.append(content)
             self.kind = "para"
             return
         if self.kind == "para":
@@ -497,6 +500,7 @@ class _Block:
             return
         if self.flat:
             self.out.append(("• " if marker == "*" else "1. ") + content)
+            self.kind = "list"
             return
         if self.kind != "list":
             self._separate("list")
@@ -676,10 +680,7 @@ class _Converter:
         lines = text.split("\n")
         block.write(_escape(lines[0], in_table))
         for line in lines[1:]:
-            if block.flat:
-                block.write(" ")
-            else:
-                block.end_line()
+            block.end_line()
             block.write(_escape(line, in_table))
 
     def _read_entity(self) -> str:
@@ -1177,7 +1178,12 @@ class _Converter:
 
     def _template(self, token) -> None:
         span = self._template_span()
-        node = Builder().build(list(span)).get(0)
+        code = _build(span)
+        if code is None:
+            name = span[1].get("text", "").strip() if type(span[1]) is T.Text else "?"
+            self.removed.setdefault(mediawiki_title(name) or "?", None)
+            return
+        node = code.get(0)
         expansion = _Expansion(self)
         text = expansion.call(node, depth=0, stack=())
         name = expansion.name_of(node)
@@ -1202,6 +1208,31 @@ class _Converter:
             self.i += 1
             self.blocks[-1].write(self._sub((T.ArgumentClose,)))
         self.i += 1
+
+
+# The tree builder recurses once a level of nesting (and Python's C stack
+# does not survive 50,000 levels): deeper or longer token lists are not built.
+MAX_BUILD_DEPTH = 50
+MAX_BUILD_TOKENS = 50_000
+_NESTING_OPENS = (T.TemplateOpen, T.ArgumentOpen, T.WikilinkOpen, T.ExternalLinkOpen, T.TagOpenOpen)
+_NESTING_CLOSES = (T.TemplateClose, T.ArgumentClose, T.WikilinkClose, T.ExternalLinkClose)
+
+
+def _build(tokens: list):
+    """mwparserfromhell's tree of ``tokens`` (a Wikicode), or None when they
+    nest deeper than ``MAX_BUILD_DEPTH`` or number over ``MAX_BUILD_TOKENS``."""
+    if len(tokens) > MAX_BUILD_TOKENS:
+        return None
+    depth = 0
+    for token in tokens:
+        kind = type(token)
+        if kind in _NESTING_OPENS:
+            depth += 1
+            if depth > MAX_BUILD_DEPTH:
+                return None
+        elif kind in _NESTING_CLOSES or kind is T.TagCloseClose or kind is T.TagCloseSelfclose:
+            depth -= 1
+    return Builder().build(list(tokens))
 
 
 def _span(cell: _Tag, attribute: str) -> int:
@@ -1297,7 +1328,9 @@ class _Expansion:
             return text
         if level > MAX_TEMPLATE_DEPTH:
             return None
-        code = mwparserfromhell.parse(text)
+        code = _build(_tokenize(text))
+        if code is None:
+            return None
         outermost = [
             argument
             for argument in code.filter_arguments(recursive=True)
@@ -1324,7 +1357,9 @@ class _Expansion:
     def _expand_calls(self, text: str, *, depth: int, stack: tuple) -> str | None:
         if "{{" not in text:
             return text
-        code = mwparserfromhell.parse(text)
+        code = _build(_tokenize(text))
+        if code is None:
+            return None
         outermost = [
             template
             for template in code.filter_templates(recursive=True)
