@@ -41,7 +41,7 @@ from wiki.titles import page_url, title_key, validate_title
 
 # Bump when the pipeline's output, or the shape of ``Rendered``, changes, so
 # that HTML cached by an earlier version is made again.
-RENDER_VERSION = 3
+RENDER_VERSION = 4
 
 # The tags the sanitizer keeps: those that start a new line of text (where
 # wiki.plaintext breaks its lines), and those that flow within one.
@@ -76,8 +76,14 @@ URL_SCHEMES = {"http", "https", "mailto", "tel"}
 EXTERNAL_REL = "nofollow noopener"
 MISSING_TITLE_SUFFIX = " (page does not exist)"
 
-# [[Title]], [[Title|label]], [[Title#section|label]]
-WIKILINK_PATTERN = r"\[\[([^\[\]|\n]+?)(?:\|([^\[\]\n]*?))?\]\]"
+# [[Title]], [[Title|label]], [[Title#section|label]]. In a table cell the bar
+# is written "\|" ([[Title\|label]], as in GitHub's and Obsidian's
+# markdown), since a bare "|" there ends the cell. Backslash escapes are read
+# in a label ("\["), and "\[[" is no link; a title holds no backslash.
+WIKILINK_PATTERN = (
+    r"(?<!\\)\[\[([^\[\]|\n\\]+?)"
+    r"(?:\\?\|((?:\\[^\n]|[^\[\]\n\\])*?))?\]\]"
+)
 REDIRECT_RE = re.compile(
     r"\A\s*#REDIRECT\s*:?\s*\[\[([^\[\]|\n]+?)(?:\|[^\[\]\n]*)?\]\]", re.IGNORECASE
 )
@@ -208,9 +214,12 @@ class _WikiLinkExtension(markdown.Extension):
         super().__init__(**kwargs)
 
     def extendMarkdown(self, md):  # noqa: N802 (Markdown's API)
-        # Above Markdown's own link patterns, so [[x]] is never a reference link.
+        # Above Markdown's own link patterns, so [[x]] is never a reference link,
+        # and above its backslash escapes (180), so the escaped bar of a label
+        # in a table cell is still seen as the bar; the label's text is then
+        # read by the escapes and the patterns below.
         md.inlinePatterns.register(
-            _WikiLinkProcessor(WIKILINK_PATTERN, md, self.found), "wikilink", 175
+            _WikiLinkProcessor(WIKILINK_PATTERN, md, self.found), "wikilink", 185
         )
 
 
