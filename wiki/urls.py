@@ -5,7 +5,17 @@ from django.views.decorators.http import require_safe
 from wiki.converters import TitleConverter
 from wiki.feeds import RecentChangesFeed
 from wiki.sitemaps import SITEMAPS
-from wiki.views import discovery, editing, feedback, history, links, maintenance, reading
+from wiki.views import (
+    categories,
+    discovery,
+    editing,
+    feedback,
+    history,
+    links,
+    maintenance,
+    old_addresses,
+    reading,
+)
 from wiki.views import pdf as pdf_views
 
 register_converter(TitleConverter, "title")
@@ -68,4 +78,9 @@ urlpatterns = [
     path("sitemap.xml", require_safe(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", discovery.robots_txt, name="robots-txt"),
     path("favicon.ico", reading.favicon, name="favicon"),
+    # Categories, and the old addresses of pages imported from MediaWiki.
+    path("categories/", categories.category_list, name="category-list"),
+    path("categories/<title:slug>/", categories.category_detail, name="category-detail"),
+    path("index.php", old_addresses.old_address, name="old-address"),
+    path("index.php/<path:title>", old_addresses.old_address, name="old-address-path"),
 ]

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_safe
 
 from wiki.caching import make_etag, mark_canonical_redirect, mark_public, state_last_modified
 from wiki.context_processors import request_disclaimer
-from wiki.display import page_display
+from wiki.display import page_display, shown_categories
 from wiki.feedback import vote_counts
 from wiki.models import Page
 from wiki.page_views import count_page_view
@@ -155,6 +155,7 @@ def _page_response(request, shown: Page, redirected_from, redirect_target_exists
         "redirected_from": redirected_from,
         "is_main_page": shown.key == title_key(MAIN_PAGE_TITLE),
         "vote_counts": vote_counts(shown),
+        "categories": [] if shown.is_redirect else shown_categories(shown.body),
     }
     if shown.is_redirect:
         context["redirect_target_exists"] = redirect_target_exists
