@@ -5,17 +5,9 @@ from django.views.decorators.http import require_safe
 from wiki.converters import TitleConverter
 from wiki.feeds import RecentChangesFeed
 from wiki.sitemaps import SITEMAPS
-from wiki.views import (
-    categories,
-    discovery,
-    editing,
-    feedback,
-    history,
-    links,
-    maintenance,
-    old_addresses,
-    reading,
-)
+from wiki.views import categories as category_views
+from wiki.views import discovery, editing, feedback, history, links, maintenance, reading
+from wiki.views import old_addresses as old_address_views
 from wiki.views import pdf as pdf_views
 
 register_converter(TitleConverter, "title")
@@ -79,8 +71,8 @@ urlpatterns = [
     path("robots.txt", discovery.robots_txt, name="robots-txt"),
     path("favicon.ico", reading.favicon, name="favicon"),
     # Categories, and the old addresses of pages imported from MediaWiki.
-    path("categories/", categories.category_list, name="category-list"),
-    path("categories/<title:slug>/", categories.category_detail, name="category-detail"),
-    path("index.php", old_addresses.old_address, name="old-address"),
-    path("index.php/<path:title>", old_addresses.old_address, name="old-address-path"),
+    path("categories/", category_views.category_list, name="category-list"),
+    path("categories/<title:slug>/", category_views.category_detail, name="category-detail"),
+    path("index.php", old_address_views.old_address, name="old-address"),
+    path("index.php/<path:title>", old_address_views.old_address, name="old-address-path"),
 ]
