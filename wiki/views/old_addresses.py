@@ -5,12 +5,13 @@ imported revision here, so links that patients and search engines already
 hold keep working. Anything unknown is a 404; any other action is the page.
 """
 
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from wiki.models import MediaWikiPage, Page, RevisionInfo
-from wiki.titles import page_url, title_to_slug
+from wiki.titles import page_url, title_to_slug, validate_title
 from wiki.views.lookup import page_or_none
 from wiki.wikitext import mediawiki_title
 
@@ -30,8 +31,10 @@ def _imported_page(title: str) -> Page | None:
     """The page imported under this MediaWiki title (exact, as MediaWiki
     compares titles), else the page with this title by our rules."""
     try:
-        wanted = mediawiki_title(title)
-    except ValueError:
+        # validate_title first: a NUL byte, which PostgreSQL refuses in a
+        # query, or any other character no title has, names no page.
+        wanted = mediawiki_title(validate_title(title))
+    except (ValueError, ValidationError):
         return None
     imported = MediaWikiPage.objects.filter(mediawiki_title=wanted).select_related("page").first()
     return imported.page if imported is not None else page_or_none(wanted)
