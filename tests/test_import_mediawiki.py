@@ -242,7 +242,11 @@ def test_diff_between_two_imported_revisions_shows_what_changed(client, imported
 
 def test_imported_page_is_found_by_search_and_links(client, imported):
     assert Page.objects.filter(outgoing_links__target_key="interleukin-2").exists()
-    response = client.get("/search/?q=aldesleukin")
+    # "Aldesleukin" is a title (a redirect), so search opens it, and it
+    # leads to Interleukin-2.
+    response = client.get("/search/?q=aldesleukin", follow=True)
+    assert response.redirect_chain[0][0] == "/wiki/Aldesleukin/"
+    assert response.status_code == 200
     assert "Interleukin-2" in response.content.decode()
 
 
