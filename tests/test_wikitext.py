@@ -281,8 +281,14 @@ def test_files_interwiki_and_language_links_are_removed():
     assert "link to interwiki wikipedia" in conversion.unconverted
 
 
-def test_link_to_a_category_page_keeps_its_text():
-    assert markdown_of("see [[:Category:Drugs|all drugs]]") == "see all drugs\n"
+def test_link_to_a_category_page_links_to_its_list():
+    assert markdown_of("see [[:Category:Drugs|all drugs]]") == (
+        "see [[:Category:Drugs|all drugs]]\n"
+    )
+    assert markdown_of("[[:category:drugs]]s") == "[[:Category:Drugs|category:drugss]]\n"
+    conversion = convert("{|\n| [[:Category:Drugs|drugs]]\n|}")
+    assert "[[:Category:Drugs\\|drugs]]" in conversion.markdown
+    assert conversion.categories == []
 
 
 def test_redirect():

@@ -742,6 +742,14 @@ class _Converter:
         if colon and not leading_colon and _LANGUAGE_PREFIX_RE.match(prefix):
             return  # a language link: the same page in another language
         trail = self._link_trail()
+        if namespace == "category":
+            # [[:Category:Name|label]]: a link to the category's list here
+            category = mediawiki_title(rest.partition("#")[0])
+            if category and not any(character in category for character in "[]{}|<>\n"):
+                separator = "\\|" if self.table_depth else "|"
+                shown = label if label else _escape(written.lstrip(":"), self.table_depth > 0)
+                block.write(f"[[:Category:{category}{separator}{shown + trail}]]")
+                return
         if namespace in NAMESPACES or namespace in INTERWIKI_PREFIXES:
             # another namespace or another wiki: nothing here to link to
             kind = "interwiki" if namespace in INTERWIKI_PREFIXES else "namespace"
