@@ -7,7 +7,7 @@ import time
 import pytest
 
 from wiki.rendering import render_markdown
-from wiki.wikitext import convert, mediawiki_title
+from wiki.wikitext import MAX_TEMPLATE_EXPANSIONS, convert, mediawiki_title
 
 
 def markdown_of(wikitext, **kwargs):
@@ -421,3 +421,31 @@ def test_deep_template_recursion_is_bounded():
 def test_deep_lists_are_clamped():
     markdown = markdown_of("*" * 50 + " deep")
     assert render_markdown(markdown).html.count("<ul>") <= 10
+
+
+def test_expansion_cache_gives_the_same_conversion_as_none():
+    templates = {
+        "Drug": "'''{{{1}}}''' (brand name: {{{name|not given}}})",
+        "Dose note": "<includeonly>{{#if:{{{1|}}}|{{{1}}}|ask}}</includeonly>",
+    }
+    text = "{{Drug|aldesleukin|name=Proleukin}} and {{Drug|x}}.\n\n{{Dose note|1 mg}}\n"
+    cache = {}
+    first = convert(text, templates=templates, expansion_cache=cache)
+    assert cache
+    second = convert(text, templates=templates, expansion_cache=cache)
+    assert first == second == convert(text, templates=templates)
+    assert "'''" not in second.markdown and "**aldesleukin** (brand name: Proleukin)" in (
+        second.markdown
+    )
+    assert second.templates_removed == ["Dose note"]
+    assert "parser function #if" in second.unconverted
+
+
+def test_expansion_cache_keeps_the_limit_on_expansions():
+    calls = "{{A}} " * (MAX_TEMPLATE_EXPANSIONS + 10)
+    cache = {}
+    convert(calls, templates={"A": "a"}, expansion_cache=cache)
+    conversion = convert(calls, templates={"A": "a"}, expansion_cache=cache)
+    assert conversion == convert(calls, templates={"A": "a"})
+    assert conversion.markdown.count("a") == MAX_TEMPLATE_EXPANSIONS
+    assert conversion.templates_removed == ["A"]

@@ -418,6 +418,8 @@ class Importer:
         self.titles_taken: set[str] = set()
         self.categories_seen: set[str] = set()
         self.revisions_read = 0
+        # Template calls already expanded in this import, for the converter.
+        self.expansion_cache: dict = {}
 
     def _taken(self, title: str) -> bool:
         key = title_key(title)
@@ -446,7 +448,9 @@ class Importer:
             _tally(self.report.skipped_namespaces, namespace, page.title)
 
     def _converted(self, title: str, text: str):
-        conversion = convert(text or "", templates=self.summary.templates)
+        conversion = convert(
+            text or "", templates=self.summary.templates, expansion_cache=self.expansion_cache
+        )
         for name in conversion.templates_removed:
             _tally(self.report.templates_removed, str(name), title)
         for construct in conversion.unconverted:

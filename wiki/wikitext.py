@@ -68,6 +68,8 @@ MAX_WIKITEXT_LENGTH = 2 * 1024 * 1024
 MAX_TEMPLATE_DEPTH = 20
 MAX_TEMPLATE_EXPANSIONS = 500
 MAX_EXPANDED_CHARACTERS = 500_000
+# Template calls an expansion cache keeps (it starts again when full).
+MAX_CACHED_EXPANSIONS = 10_000
 # List levels kept; deeper items join the deepest level. Far below the
 # renderer's MAX_NESTING_DEPTH, and past anything readable.
 MAX_LIST_DEPTH = 10
@@ -183,21 +185,30 @@ def _upper_first(text: str) -> str:
     return (first if len(first) == 1 else text[0]) + text[1:]
 
 
-def convert(wikitext: str, *, templates: Mapping[str, str] | None = None) -> Conversion:
+def convert(
+    wikitext: str,
+    *,
+    templates: Mapping[str, str] | None = None,
+    expansion_cache: dict | None = None,
+) -> Conversion:
     """Convert one revision's wikitext to markdown.
 
     `templates`: template name (MediaWiki title without 'Template:') -> its
     wikitext, as defined in the dump. Never raises for any text; the work is
     bounded (``MAX_WIKITEXT_LENGTH``, ``MAX_TEMPLATE_*``, ``MAX_LIST_DEPTH``).
     What could not be converted is named in ``templates_removed`` and
-    ``unconverted``; its text is dropped, never shown as raw wikitext."""
+    ``unconverted``; its text is dropped, never shown as raw wikitext.
+
+    `expansion_cache`: a dict the caller keeps between calls with the same
+    `templates` (an import keeps one), so that a template call met again (in
+    the next revision of a page, say) is not expanded again."""
     text = (wikitext or "").replace("\r\n", "\n").replace("\r", "\n")
     if len(text) > MAX_WIKITEXT_LENGTH:
         return _as_plain_text(text)
     redirect_prefix = _REDIRECT_RE.match(text)
     body = text[redirect_prefix.end() :] if redirect_prefix else text
     tokens = _tokenize(body)
-    converter = _Converter(tokens, templates or {})
+    converter = _Converter(tokens, templates or {}, expansion_cache)
     redirect = None
     if redirect_prefix and tokens and type(tokens[0]) is T.WikilinkOpen:
         redirect = converter.redirect_target()
@@ -560,10 +571,13 @@ class _Converter:
     innermost ``_Block``; notes, categories and what was left out are kept
     for the whole page."""
 
-    def __init__(self, tokens: list, templates: Mapping[str, str]):
+    def __init__(
+        self, tokens: list, templates: Mapping[str, str], expansion_cache: dict | None = None
+    ):
         self.tokens = tokens
         self.i = 0
         self.templates = templates
+        self.expansion_cache = expansion_cache
         self.blocks: list[_Block] = [_Block(flat=False)]
         self.table_depth = 0
         self.categories: list[tuple[str, str]] = []
@@ -1186,26 +1200,65 @@ class _Converter:
 
     def _template(self, token) -> None:
         span = self._template_span()
-        code = _build(span)
-        if code is None:
-            name = span[1].get("text", "").strip() if type(span[1]) is T.Text else "?"
-            self.removed.setdefault(mediawiki_title(name) or "?", None)
+        cache = self.expansion_cache
+        key = _span_key(span) if cache is not None else None
+        outcome = cache.get(key) if key is not None else None
+        if outcome is None:
+            outcome = self._expand(span)
+            if key is not None and outcome.cacheable:
+                if len(cache) >= MAX_CACHED_EXPANSIONS:
+                    cache.clear()
+                cache[key] = outcome
+        else:
+            # the limits count a call met again as if it were expanded again
+            self.expansions += outcome.expansions
+            self.expanded_characters += outcome.characters
+            if (
+                self.expansions > MAX_TEMPLATE_EXPANSIONS
+                or self.expanded_characters > MAX_EXPANDED_CHARACTERS
+            ):
+                outcome = _Outcome(text=None, name=outcome.name)
+        for construct in outcome.unconverted:
+            self.unconverted.setdefault(construct, None)
+        if outcome.text is None:
+            self.removed.setdefault(outcome.name, None)
             return
-        node = code.get(0)
-        expansion = _Expansion(self)
-        text = expansion.call(node, depth=0, stack=())
-        name = expansion.name_of(node)
-        if text is None:
-            self.removed.setdefault(name, None)
-            return
-        tokens = _tokenize(text)
-        if _has_block_markup(tokens):
-            self.removed.setdefault(name, None)
-            return
-        for used in expansion.used:
+        for used in outcome.used:
             self.expanded.setdefault(used, None)
         # splice the expansion in place of the call, and read on from it
-        self.tokens[self.i : self.i] = tokens
+        self.tokens[self.i : self.i] = _tokenize(outcome.text)
+
+    def _expand(self, span: list) -> _Outcome:
+        """What the template call ``span`` expands to: its text, or None (and
+        the name to report as removed)."""
+        expansions, characters = self.expansions, self.expanded_characters
+        unconverted, self.unconverted = self.unconverted, {}
+        try:
+            code = _build(span)
+            if code is None:
+                name = span[1].get("text", "").strip() if type(span[1]) is T.Text else "?"
+                return _Outcome(text=None, name=mediawiki_title(name) or "?")
+            node = code.get(0)
+            expansion = _Expansion(self)
+            text = expansion.call(node, depth=0, stack=())
+            name = expansion.name_of(node)
+            if text is not None and _has_block_markup(_tokenize(text)):
+                text = None
+            return _Outcome(
+                text=text,
+                name=name,
+                used=tuple(expansion.used),
+                unconverted=tuple(self.unconverted),
+                expansions=self.expansions - expansions,
+                characters=self.expanded_characters - characters,
+                # a call cut short by this page's limits may expand on another
+                cacheable=self.expansions <= MAX_TEMPLATE_EXPANSIONS
+                and self.expanded_characters <= MAX_EXPANDED_CHARACTERS,
+            )
+        finally:
+            for construct in self.unconverted:
+                unconverted.setdefault(construct, None)
+            self.unconverted = unconverted
 
     def _argument(self, token) -> None:
         # {{{1|default}}} in a page (not a template): MediaWiki shows the
@@ -1224,6 +1277,33 @@ MAX_BUILD_DEPTH = 50
 MAX_BUILD_TOKENS = 50_000
 _NESTING_OPENS = (T.TemplateOpen, T.ArgumentOpen, T.WikilinkOpen, T.ExternalLinkOpen, T.TagOpenOpen)
 _NESTING_CLOSES = (T.TemplateClose, T.ArgumentClose, T.WikilinkClose, T.ExternalLinkClose)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """One template call's expansion (``text`` None: removed, as ``name``),
+    with what it counted against the page's limits; kept in the expansion
+    cache, by the call's tokens, for the next revision that makes the same
+    call."""
+
+    text: str | None
+    name: str
+    used: tuple[str, ...] = ()
+    unconverted: tuple[str, ...] = ()
+    expansions: int = 0
+    characters: int = 0
+    cacheable: bool = False
+
+
+def _span_key(span: list) -> tuple | None:
+    """A template call's tokens as a dictionary key (None if one holds a
+    value that cannot be one)."""
+    key = tuple((type(token), tuple(token.items())) for token in span)
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 def _build(tokens: list):
