@@ -164,6 +164,9 @@ def main():
         checked = time.perf_counter() - started
         report = mediawiki.import_dump(str(dump), summary, progress=progress)
         elapsed = time.perf_counter() - started
+    print("\n".join(report.lines()))
+    load = os.getloadavg()
+    print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs")
     print(f"check pass: {checked:.1f} s")
     print(f"{'done':>6}{'seconds':>10}{'RSS MB':>9}")
     for mark, (seconds, rss) in marks.items():
