@@ -396,9 +396,10 @@ def test_pathological_megabyte_finishes_quickly(name):
         text = "<div>" * 100_000 + "{{a|" * 50_000 + "x" + "}}" * 50_000 + "</div>" * 100_000
     else:
         text = unit * (1_000_000 // len(unit))
-    started = time.perf_counter()
+    # this process's CPU time: other work on a busy machine does not count
+    started = time.process_time()
     conversion = convert(text, templates={"A": "{{a|{{{1}}}}}"})
-    assert time.perf_counter() - started < 5
+    assert time.process_time() - started < 5
     assert conversion.markdown
 
 
@@ -411,9 +412,9 @@ def test_text_longer_than_mediawiki_allows_is_kept_as_plain_text():
 def test_deep_template_recursion_is_bounded():
     templates = {f"T{n}": f"{{{{T{n + 1}}}}}" for n in range(100)}
     templates["T100"] = "deep"
-    started = time.perf_counter()
+    started = time.process_time()
     conversion = convert("{{T0}}", templates=templates)
-    assert time.perf_counter() - started < 1
+    assert time.process_time() - started < 1
     assert conversion.markdown == ""
     assert conversion.templates_removed == ["T0"]
 
