@@ -474,3 +474,17 @@ def test_demo_defines_the_terms_its_pages_use_and_loads_once(client, db):
     assert {"recombinant", "metastatic", "fda"} <= marked_slugs
     main = client.get("/").content.decode()
     assert ("/glossary/#kcr", "KCR") in glossary_links(main)
+
+
+def test_marking_terms_keeps_a_tables_scrolling_region():
+    html = render_markdown(
+        "Nephrectomy is an operation.\n\n| Drug | Dose |\n|---|---|\n| IL-2 | high |\n"
+    ).html
+    entry = GlossaryEntry(
+        "nephrectomy", "Nephrectomy", ("Nephrectomy",), "An operation.", "/glossary/#nephrectomy"
+    )
+    marked, used = mark_glossary_terms(html, GlossaryIndex([entry]))
+    assert used == (entry,)
+    assert 'class="glossary-term"' in marked
+    assert marked.count('<div class="table-scroll" role="region" tabindex="0"') == 1
+    assert 'aria-label="Table: Drug, scrolls sideways"' in marked

@@ -94,7 +94,8 @@ class Outline(HTMLParser):
             self._paragraph = []
         elif self._paragraph is not None:
             self._paragraph.append(tag)
-        elif tag != "table":
+        elif tag != "table" and "table-scroll" not in (attributes.get("class") or ""):
+            # (our own scrolling region around a table is no block between)
             self._bold_line = ""
         if tag == "a" and attributes.get("href"):
             self.links.append((attributes["href"], attributes.get("class") or ""))

@@ -362,3 +362,15 @@ def test_browser_print_shows_content_and_disclaimer_without_navigation(client, m
     assert "not a substitute for the care of a licensed physician" in text
     for navigation in ("Jump to", "Personal tools", "Recent changes", "Convert this page to PDF"):
         assert navigation not in text
+
+
+def test_pdf_prints_a_wide_table_whole(client, db):
+    """The scrolling region that wraps a table on screen changes nothing on
+    paper: every column is printed, with no hint about scrolling."""
+    from wiki.demo import INTERLEUKIN_2
+
+    save_page("Interleukin-2", INTERLEUKIN_2, summary="created")
+    text = pdf_text(client.get("/wiki/Interleukin-2/pdf/"))
+    for cell in ["Median length of complete response", "6.7+ years", "Partial response", "10%"]:
+        assert cell in text
+    assert "Scroll sideways" not in text

@@ -1,6 +1,7 @@
 """Units for the one rendering pipeline: markdown, wiki links, sanitizer."""
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -281,3 +282,92 @@ def test_escaped_wiki_link_opener_is_no_link():
     assert rendered.targets == {"il-21": "IL-21"}
     assert "[[Interleukin-2]]" in rendered.html
     assert ">x [1]</a>" in rendered.html
+
+
+# Wide tables: each in a focusable, labelled region of our own -------------------------
+
+WIDE_TABLE = (
+    "| Cancer | Patients studied | Overall response |\n|---|---|---|\n| Kidney | 255 | 15% |\n"
+)
+REGION_RE = re.compile(
+    r'<div class="table-scroll" role="region" tabindex="0" aria-label="([^"]*)">'
+)
+
+
+def regions(html):
+    return REGION_RE.findall(html)
+
+
+def test_table_is_wrapped_in_a_focusable_labelled_region():
+    html = html_of(WIDE_TABLE)
+    assert regions(html) == ["Table: Cancer, scrolls sideways"]
+    assert html.startswith('<div class="table-scroll" role="region" tabindex="0"')
+    assert html.rstrip().endswith("</table></div>")
+
+
+def test_table_region_is_named_by_the_caption_before_the_first_header():
+    html = html_of(
+        "<table><caption>Response to <b>IL-2</b></caption><tr><th>Cancer</th></tr></table>"
+    )
+    assert regions(html) == ["Table: Response to IL-2, scrolls sideways"]
+
+
+def test_table_without_caption_or_header_gets_a_plain_label():
+    assert regions(html_of("<table><tr><td>255</td></tr></table>")) == ["Table, scrolls sideways"]
+
+
+def test_tables_of_the_same_name_get_numbered_labels():
+    html = html_of(f"{WIDE_TABLE}\nText.\n\n{WIDE_TABLE}\n<table><tr><td>1</td></tr></table>")
+    assert regions(html) == [
+        "Table: Cancer, scrolls sideways",
+        "Table: Cancer (2), scrolls sideways",
+        "Table, scrolls sideways",
+    ]
+
+
+def test_table_region_label_is_escaped_and_shortened():
+    html = html_of(f'<table><tr><th>"Quoted" &amp; {"long " * 30}</th></tr></table>')
+    (label,) = regions(html)
+    assert label.startswith("Table: &quot;Quoted&quot; &amp; long long")
+    assert "…, scrolls sideways" in label
+    assert len(label) < 140
+
+
+def test_nested_table_scrolls_with_the_table_around_it():
+    html = html_of(
+        "<table><tr><td><table><tr><th>Inner</th></tr></table></td><th>Outer</th></tr></table>"
+    )
+    assert regions(html) == ["Table: Outer, scrolls sideways"]
+    assert html.count("<table>") == 2
+
+
+def test_wiki_links_in_a_table_are_still_marked_missing():
+    rendered = render_markdown("| Drug |\n|---|\n| [[No Such Drug]] |\n")
+    html = mark_missing_links(rendered, set())
+    assert 'class="wikilink new"' in html
+    assert regions(html) == ["Table: Drug, scrolls sideways"]
+
+
+FORGED_REGIONS = [
+    '<div class="table-scroll" role="region" tabindex="0" aria-label="Forged">Text</div>',
+    '<div role="region" aria-label="Forged"><p>Text</p></div>',
+    '<section role="region" tabindex="0" aria-label="Forged">Text</section>',
+    '<p class="table-scroll" tabindex="0">Text</p>',
+    '<span role="region" aria-label="Forged">Text</span>',
+    '<div class="table-scroll" role="region" tabindex="0" aria-label="Forged">'
+    "<table><tr><th>Real</th></tr></table></div>",
+    '<table aria-label="Forged" role="region" tabindex="5"><tr><th>Real</th></tr></table>',
+    '<table><tr><th><a title="&lt;/table&gt;&lt;div role=region&gt;" href="/x">Real</a>'
+    "</th></tr></table>",
+    '[x](/ "</table><div class=table-scroll role=region aria-label=Forged>")',
+]
+
+
+@pytest.mark.parametrize("body", FORGED_REGIONS)
+def test_a_moderator_cannot_forge_a_table_region(body):
+    html = html_of(body)
+    assert 'aria-label="Forged' not in html
+    assert html.count('role="region"') == html.count("<table>")
+    assert html.count("tabindex=") == html.count("<table>")
+    assert html.count('class="table-scroll"') == html.count("<table>")
+    assert all(label in {"Table: Real, scrolls sideways"} for label in regions(html))

@@ -30,6 +30,7 @@ CHROMIUM = os.environ.get("KCR_CHROMIUM", "/usr/bin/chromium")
 CHROME_FLAGS = "--headless=new --no-sandbox --disable-gpu --disable-background-networking"
 
 PAGES = [
+    ("main page", "/"),
     ("page", "/wiki/Interleukin-2/"),
     ("redirect", "/wiki/Proleukin/"),
     ("search", "/search/?q=interleukin"),

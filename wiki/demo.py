@@ -5,23 +5,48 @@ import datetime
 DEMO_AUTHOR = "KCR Wiki editors"
 
 MAIN_PAGE = """\
-Welcome to **KCR Wiki**, a plain-English guide to kidney cancer treatments for
-patients and the people who care for them.
+Welcome to **KCR Wiki**, the **Kidney Cancer Resource**: plain-language
+information about kidney cancer and its treatment, written for patients and
+the people who care for them.
 
-Each page explains what a treatment is, who it is for, what the studies found
-and what it is like to go through it. Pages are written and checked by our
-moderators, and every change is kept so you can see how a page has grown.
+Each page explains one treatment, side effect, test or part of daily life with
+kidney cancer. Pages are written and checked by our moderators, and every
+change is kept so you can see how a page has grown. These pages cannot replace
+your own medical team, but they can help you decide what to ask them.
 
-## Start here
+## Treatments
 
-- [[Interleukin-2]]: an immune therapy that has helped a small group of
-  patients stay well for many years.
-- [[High Dose Interleukin-2]] and [[Low Dose Interleukin-2]]: the two main ways
-  it is given.
+- [[Interleukin-2]] (Proleukin): an immune therapy that has helped a small
+  group of patients stay well for many years. It is given as
+  [[High Dose Interleukin-2]] or [[Low Dose Interleukin-2]].
 - [[IL-21]]: a related immune messenger that has been studied in trials.
+- [[Sunitinib]], [[Sorafenib]] and [[Pazopanib]]: tablets or capsules that
+  block the signals a cancer uses to grow new blood vessels.
+- [[Temsirolimus]] and [[Everolimus]]: medicines that block a protein called
+  mTOR, which helps cancer cells grow.
 
-If you are new to a diagnosis, bring your questions to your medical team. These
-pages can help you decide what to ask.
+## Side effects
+
+- [[Capillary Leak Syndrome]]: fluid leaking out of small blood vessels,
+  mostly with high-dose Interleukin-2.
+- [[Flu-like Symptoms]]: fever, chills and aches during immune therapy.
+- [[Hand-Foot Skin Reaction]]: sore, thick or peeling skin on the hands and
+  feet with some tablet treatments.
+
+## Tests
+
+- [[CT Scan]]: the scan most often used to find kidney cancer and to see
+  whether treatment is working.
+- [[Blood Tests]]: what the usual blood tests check before and during
+  treatment.
+
+## Living with cancer
+
+- [[Fatigue]]: tiredness that rest does not fix, and what can help.
+- [[Eating Well]]: food and drink during and after treatment.
+- [[Getting Support]]: people and services who can help you and your family.
+
+If you are new to a diagnosis, bring your questions to your medical team.
 """
 
 INTERLEUKIN_2 = """\
@@ -101,6 +126,185 @@ metastatic kidney cancer and melanoma. It is not an approved treatment. If you
 are interested in a trial, ask your medical team what is open near you.
 """
 
+CAPILLARY_LEAK = """\
+Capillary leak syndrome is the best known side effect of
+[[High Dose Interleukin-2]]. Capillaries are the smallest blood vessels. During
+treatment their walls let fluid seep out of the blood into the tissues around
+them.
+
+## What you may notice
+
+- swelling of the hands, feet, face or the whole body, and weight gain from the
+  extra fluid;
+- feeling dizzy or faint, because the blood pressure falls;
+- passing less urine than usual;
+- feeling short of breath, if fluid collects in or around the lungs.
+
+## How the team manages it
+
+This is why high-dose treatment is given on a ward whose staff know it well.
+The nurses check your blood pressure, weight, breathing and urine often. They
+may give fluids into a vein, medicines that raise the blood pressure, or oxygen,
+and they may leave out a dose or stop the course early.
+
+The leak usually settles within a few days of the last dose, and the extra
+fluid then leaves the body as urine. Tell the nurses straight away if you feel
+breathless, faint or confused.
+"""
+
+FLU_LIKE = """\
+Many people have flu-like symptoms while they receive immune therapies such as
+[[Interleukin-2]]. The medicine switches the immune system on, and the
+body reacts much as it does to an infection.
+
+## What it feels like
+
+Fever, shivering or chills (sometimes called rigors), headache, aching muscles
+and joints, and tiredness. They often start a few hours after a dose and ease
+between doses or once treatment stops.
+
+## What helps
+
+- Your team may give you medicines before each dose to lower a fever and
+  prevent sickness.
+- Drink plenty, unless you have been told to limit fluids.
+- Rest, and keep a blanket to hand for the chills.
+
+A fever can also be a sign of an infection. During treatment, and for some
+time after it, call the number your team gave you if your temperature is high
+or you feel suddenly unwell.
+"""
+
+HAND_FOOT = """\
+Hand-foot skin reaction is a common side effect of tablets such as
+[[Sunitinib]], [[Sorafenib]] and [[Pazopanib]]. The palms of the hands and the
+soles of the feet become red, tender, thick or blistered, mostly where they
+take pressure or rub. It usually starts within the first weeks of treatment.
+
+## Looking after your skin
+
+- Use a thick, unperfumed moisturiser on your hands and feet every day.
+- Wear soft, well-fitting shoes and cotton socks, and avoid long walks or
+  tight gripping for a while.
+- Keep hands and feet out of very hot water.
+- Ask about a chiropodist (podiatrist) for hard skin before you start.
+
+Tell your team early if your hands or feet hurt: a short break or a lower dose
+usually lets the skin heal while you stay on treatment.
+"""
+
+CT_SCAN = """\
+A CT (computed tomography) scan uses X-rays and a computer to make detailed
+pictures of the inside of the body, slice by slice. It is the scan most often
+used to find kidney cancer, to see whether it has spread, and to check how it
+responds to treatments such as [[Sunitinib]] or [[Interleukin-2]].
+
+## Having the scan
+
+You lie on a narrow bed that moves slowly through a large ring. The scan itself
+takes only a few minutes, and it does not hurt. You may be given a dye
+(contrast) into a vein, which can make you feel warm for a moment or feel as if
+you need to pass urine.
+
+Tell the radiographer before the scan if you have had a reaction to contrast
+dye, if you have diabetes or kidney problems, or if you might be pregnant. The
+dye leaves the body in your urine, so your team may check your
+[[Blood Tests|kidney blood tests]] first.
+
+## Getting the results
+
+A radiologist (a doctor who reads scans) writes a report for your team. It
+often takes a few days to a couple of weeks before you hear the results, at
+your next clinic appointment.
+"""
+
+BLOOD_TESTS = """\
+Blood tests help your team check that it is safe to start or continue a
+treatment, and how your body is coping with it. The usual ones are:
+
+| Test | What it looks at | Why it matters |
+|---|---|---|
+| Full blood count | Red cells, white cells and platelets | Low red cells cause tiredness; low white cells raise the risk of infection; low platelets cause bruising |
+| Kidney function (creatinine, eGFR) | How well the kidneys filter the blood | Important after kidney surgery and before a [[CT Scan]] with dye |
+| Liver function | Enzymes and proteins made by the liver | Some tablets, such as [[Pazopanib]], can affect the liver |
+| Blood sugar and cholesterol | Sugar and fats in the blood | Can rise with [[Temsirolimus]] and [[Everolimus]] |
+| Thyroid function | The thyroid hormone and the signal that controls it | An underactive thyroid is common with [[Sunitinib]] |
+
+Results are compared with a normal range; one result a little outside it is
+often nothing to worry about. Ask your team to explain any result you are
+unsure of.
+"""
+
+FATIGUE = """\
+Fatigue is tiredness that does not go away with rest or sleep. It is one of the
+most common effects of kidney cancer and of its treatments, including
+[[Interleukin-2]], [[Sunitinib]] and [[Everolimus]]. It can make it hard to
+work, look after a family or concentrate.
+
+## What can help
+
+- Plan your day, and do the most important things when you have the most
+  energy.
+- Short walks or gentle exercise most days often help more than resting all
+  day.
+- [[Eating Well|Eat well]] and drink enough.
+- Say yes when people offer help.
+
+Tell your team about fatigue: it can have causes they can treat, such as a low
+red blood cell count, an underactive thyroid or poor sleep, which
+[[Blood Tests]] can show.
+"""
+
+EATING_WELL = """\
+Eating well helps you cope with treatment and recover from it. There is no
+special diet that cures kidney cancer, but some advice helps many people.
+
+- Eat small meals and snacks often if your appetite is poor, and choose foods
+  you enjoy.
+- Include protein (meat, fish, eggs, beans, dairy) to keep up your strength.
+- Drink enough, especially if you have diarrhoea or a fever.
+- If you have had a kidney removed or your kidneys work less well, ask before
+  taking supplements or cutting down on fluids, salt or protein.
+- Grapefruit and grapefruit juice can change the level of some tablets, such
+  as [[Sunitinib]] and [[Everolimus]], in the blood: ask your pharmacist.
+
+If you are losing weight without trying, or eating is hard because of a sore
+mouth or sickness, ask to see a dietitian. See also [[Fatigue]].
+"""
+
+SUPPORT = """\
+A diagnosis of kidney cancer affects the whole family. Help is there for
+practical matters and for feelings.
+
+- **Your clinical nurse specialist** (key worker) is often the best first
+  contact between appointments.
+- **Your family doctor** can help with symptoms, sleep, low mood and
+  arranging care at home.
+- **Patient groups and charities** run help lines, online forums and local
+  groups where you can talk with people who have been through treatment.
+- **Counsellors and psychologists** can help with fear, worry and low mood;
+  ask your team how to be referred.
+- **Benefits and work advisers** can help with money, travel costs and time
+  off work.
+
+Carers need support too. Asking for help is not a sign of failing. See also
+[[Fatigue]] and [[Eating Well]].
+"""
+
+# Short pages on side effects, tests and life with cancer, so that each
+# section of the main page leads somewhere.
+GUIDE_PAGES = [
+    ("Capillary Leak Syndrome", CAPILLARY_LEAK),
+    ("Flu-like Symptoms", FLU_LIKE),
+    ("Hand-Foot Skin Reaction", HAND_FOOT),
+    ("CT Scan", CT_SCAN),
+    ("Blood Tests", BLOOD_TESTS),
+    ("Fatigue", FATIGUE),
+    ("Eating Well", EATING_WELL),
+    ("Getting Support", SUPPORT),
+]
+
+
 # Titles and bodies, in the order they are loaded.
 PAGES = [
     ("Main Page", MAIN_PAGE),
@@ -111,6 +315,7 @@ PAGES = [
     ("Proleukin", "#REDIRECT [[Interleukin-2]]\n"),
     ("Aldesleukin", "#REDIRECT [[Interleukin-2]]\n"),
     ("IL-2", "#REDIRECT [[Interleukin-2]]\n"),
+    *GUIDE_PAGES,
 ]
 
 # Cross-links by page title (kind, target, optional note date), shown near the

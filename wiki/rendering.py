@@ -22,6 +22,8 @@ re-renders markdown (``wiki.display`` caches each stage):
 Between the two, ``mark_glossary_terms(html, index)`` links the first use of
 each glossary term to its definition, and sends the result through the same
 sanitizer again (which admits only the class and attribute it adds).
+After the sanitizer, stage 1 puts each table in a scrolling region of our
+own (``wrap_tables``), which nothing a moderator types can imitate.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from wiki.titles import category_url, page_url, title_key, validate_title
 
 # Bump when the pipeline's output, or the shape of ``Rendered``, changes, so
 # that HTML cached by an earlier version is made again.
-RENDER_VERSION = 5
+RENDER_VERSION = 6
 
 # The tags the sanitizer keeps: those that start a new line of text (where
 # wiki.plaintext breaks its lines), and those that flow within one.
@@ -558,9 +560,80 @@ def render_markdown(body: str) -> Rendered:
         raise
     finally:
         found.clear()
-    return Rendered(
-        html=sanitize(raw_html), targets=targets, link_titles=link_titles, categories=categories
-    )
+    html = wrap_tables(sanitize(raw_html))
+    return Rendered(html=html, targets=targets, link_titles=link_titles, categories=categories)
+
+
+# Tags as nh3 serializes them: it escapes "<" and ">" in text and in
+# attribute values, so every "<" starts a tag and the first ">" ends it.
+_TABLE_TAG_RE = re.compile(r"<(/?)table>")
+_LABEL_SOURCE_RE = re.compile(r"<caption>(.*?)</caption>|<th(?:\s[^>]*)?>(.*?)</th>", re.DOTALL)
+_ANY_TAG_RE = re.compile(r"<[^>]*>")
+_WHITESPACE_RE = re.compile(r"\s+")
+# Enough for a caption or a column heading; a screen reader reads it all.
+TABLE_LABEL_LENGTH = 80
+TABLE_REGION_START = '<div class="table-scroll" role="region" tabindex="0" aria-label="{}">'
+TABLE_REGION_END = "</div>"
+
+
+def wrap_tables(html: str) -> str:
+    """Return sanitized ``html`` with each outermost table inside our own
+    scrolling region: ``<div class="table-scroll" role="region"
+    tabindex="0" aria-label="Table: <name>, scrolls sideways">``, so that a
+    wide table scrolls by itself on a phone (not the page), and keyboard and
+    screen-reader users can reach it and know what it is. ``<name>`` is the
+    table's caption, else its first header cell, else nothing; a name used
+    by an earlier table of the same body gets a number, so that every region
+    has its own label.
+
+    Runs after the sanitizer, which drops ``role``, ``tabindex``,
+    ``aria-label`` and the ``table-scroll`` class from anything a moderator
+    typed: a region is only ever this markup, around a table. Tables nested
+    in a table scroll with it and are not wrapped again."""
+    if "<table>" not in html:
+        return html
+    pieces, used_names = [], {}
+    depth, written, start = 0, 0, 0
+    for match in _TABLE_TAG_RE.finditer(html):
+        if not match.group(1):
+            if depth == 0:
+                start = match.start()
+            depth += 1
+            continue
+        if depth == 0:  # no opening tag: not ours to close (nh3 never writes one)
+            continue
+        depth -= 1
+        if depth:
+            continue
+        table = html[start : match.end()]
+        label = _table_label(table, used_names)
+        pieces += [html[written:start], TABLE_REGION_START.format(html_lib.escape(label))]
+        pieces += [table, TABLE_REGION_END]
+        written = match.end()
+    return "".join([*pieces, html[written:]])
+
+
+def _table_label(table: str, used_names: dict[str, int]) -> str:
+    # The caption or first header of this table, not of one nested in it.
+    inside = table[len("<table>") : -len("</table>")]
+    own, depth, kept = [], 0, 0
+    for match in _TABLE_TAG_RE.finditer(inside):
+        if depth == 0:
+            own.append(inside[kept : match.start()])
+        depth += -1 if match.group(1) else 1
+        kept = match.end()
+    own = "".join(own) + (inside[kept:] if depth == 0 else "")
+    name = ""
+    if match := _LABEL_SOURCE_RE.search(own):
+        text = html_lib.unescape(_ANY_TAG_RE.sub("", match.group(1) or match.group(2) or ""))
+        name = _WHITESPACE_RE.sub(" ", text).strip()
+        if len(name) > TABLE_LABEL_LENGTH:
+            name = name[: TABLE_LABEL_LENGTH - 1].rstrip() + "…"
+    count = used_names[name] = used_names.get(name, 0) + 1
+    number = f" {count}" if count > 1 else ""
+    if not name:
+        return f"Table{number}, scrolls sideways"
+    return f"Table: {name}{' (' + str(count) + ')' if number else ''}, scrolls sideways"
 
 
 def _discard_converter() -> None:
@@ -729,7 +802,9 @@ def mark_glossary_terms(html: str, index: GlossaryIndex) -> tuple[str, tuple[Glo
     and the entries used, in order of first use. Text in links, headings,
     code and abbreviations is left alone. The result passes through
     ``sanitize`` again, so nothing but what the allowlist admits can come
-    out. Pure: no database, no cache."""
+    out; that pass reduces stage 1's table regions to bare ``<div>``s, so
+    ``wrap_tables`` puts each table in its region again. Pure: no database,
+    no cache."""
     if not index.entries:
         return html, ()
     marker = _GlossaryMarker(index)
@@ -737,4 +812,4 @@ def mark_glossary_terms(html: str, index: GlossaryIndex) -> tuple[str, tuple[Glo
     marker.close()
     if not marker.used:
         return html, ()
-    return sanitize("".join(marker.out)), tuple(marker.used.values())
+    return wrap_tables(sanitize("".join(marker.out))), tuple(marker.used.values())

@@ -74,6 +74,16 @@ class AddIndexOnPostgres(migrations.AddIndex):
             super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
+class TrigramExtensionOnPostgres(TrigramExtension):
+    """Django's CreateExtension skips other databases going forwards but not
+    backwards (it asks pg_extension), so unapplying this migration on SQLite
+    would fail."""
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("wiki", "0008_problem_reports"),
@@ -81,7 +91,7 @@ class Migration(migrations.Migration):
 
     operations = [
         # Does nothing on other databases.
-        TrigramExtension(),
+        TrigramExtensionOnPostgres(),
         migrations.CreateModel(
             name="SearchTitle",
             fields=[
