@@ -69,7 +69,7 @@ MAX_TEMPLATE_DEPTH = 20
 MAX_TEMPLATE_EXPANSIONS = 500
 MAX_EXPANDED_CHARACTERS = 500_000
 # Template calls an expansion cache keeps (it starts again when full).
-MAX_CACHED_EXPANSIONS = 10_000
+MAX_CACHED_EXPANSIONS = 1_000
 # List levels kept; deeper items join the deepest level. Far below the
 # renderer's MAX_NESTING_DEPTH, and past anything readable.
 MAX_LIST_DEPTH = 10
