@@ -89,7 +89,7 @@ def test_reader_votes_by_mouse_and_the_count_changes_without_a_reload(
     assert vote_count_text(page) == "(0 votes)"
     # A mark on the window: a reload would wipe it.
     page.evaluate("window.kcrNotReloaded = true")
-    page.get_by_role("button", name="Yes").click()
+    page.get_by_role("button", name="Yes", exact=True).click()
     status = page.locator("[data-vote-status]")
     status.filter(has_text="Thank you").wait_for()
     assert vote_count_text(page) == "(1 vote)"
@@ -116,7 +116,7 @@ def test_reader_votes_without_javascript(browser, live_server, demo):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(f"{live_server.url}/wiki/Interleukin-2/")
-    page.get_by_role("button", name="Yes").click()
+    page.get_by_role("button", name="Yes", exact=True).click()
     page.wait_for_url("**/wiki/Interleukin-2/#vote")
     assert "Thank you for your answer" in page.locator(".messages").inner_text()
     assert vote_count_text(page) == "(1 vote)"

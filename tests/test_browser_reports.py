@@ -93,7 +93,7 @@ def test_no_vote_without_javascript_offers_the_reasons(browser, live_server, dem
     page = context.new_page()
     page.goto(f"{live_server.url}/wiki/Interleukin-2/")
     assert page.locator("form.vote-reason-form").is_hidden()
-    page.get_by_role("button", name="No").click()
+    page.get_by_role("button", name="No", exact=True).click()
     page.wait_for_url("**/wiki/Interleukin-2/#vote")
     page.get_by_label("A link does not work").check()
     page.get_by_role("button", name="Send", exact=True).click()
@@ -105,7 +105,7 @@ def test_no_vote_without_javascript_offers_the_reasons(browser, live_server, dem
 
 def test_no_vote_with_javascript_shows_the_reasons(page, live_server, demo, console_errors):
     page.goto(f"{live_server.url}/wiki/Interleukin-2/")
-    page.get_by_role("button", name="No").click()
+    page.get_by_role("button", name="No", exact=True).click()
     page.locator("form.vote-reason-form").wait_for(state="visible")
     page.get_by_label("Something is incorrect").check()
     page.get_by_role("button", name="Send", exact=True).click()
