@@ -89,6 +89,13 @@ bench-pdf: install check-pango
 bench-search: install
 	DJANGO_SECRET_KEY="bench-only-not-secret" DJANGO_HTTPS=0 $(BIN)/python bench/search_bench.py
 
+# importmediawiki on a generated 10,000-page dump with 10 revisions a page
+# (PAGES=... to scale down), into a fresh temporary SQLite database: revisions
+# a second and memory at 25/50/75/100%. Not part of make test.
+.PHONY: bench-import
+bench-import: install
+	DJANGO_SECRET_KEY="bench-only-not-secret" DJANGO_HTTPS=0 $(BIN)/python bench/import_bench.py
+
 # Hostile input (huge tables, quadratic markup) against `make serve`'s set-up
 # (sync workers, then gthread), timing each request and an ordinary reader
 # under load, on a temporary SQLite database.

@@ -46,6 +46,9 @@ SKIPPED = {
     "make bench": "minutes of benchmarks (needs wrk)",
     "make bench-search": "minutes of benchmarks",
     "make bench-pdf": "minutes of benchmarks",
+    "make bench-import": "minutes of benchmarks",
+    ".venv/bin/python manage.py importmediawiki site.xml [--dry-run]": "needs a MediaWiki "
+    "dump; tests/test_import_mediawiki.py runs it on the fixture dumps",
     "make bench-hostile": "a benchmark under gunicorn, minutes of hostile input",
     "make audit": "needs Node.js and npm, and minutes of Lighthouse",
     "manage.py createsuperuser": "asks its questions on a terminal only",

@@ -272,6 +272,18 @@ def test_link_within_the_site_is_not_marked(href):
     assert "rel=" not in sanitize(f'<a href="{href}">x</a>')
 
 
+def test_wiki_link_with_label_in_a_table_cell():
+    html = html_of("| a |\n|---|\n| [[Interleukin-2\\|IL-2]] |\n")
+    assert '<td><a class="wikilink" href="/wiki/Interleukin-2/">IL-2</a></td>' in html
+
+
+def test_escaped_wiki_link_opener_is_no_link():
+    rendered = render_markdown("\\[[Interleukin-2]] and [[IL-21|x \\[1\\]]]")
+    assert rendered.targets == {"il-21": "IL-21"}
+    assert "[[Interleukin-2]]" in rendered.html
+    assert ">x [1]</a>" in rendered.html
+
+
 # Wide tables: each in a focusable, labelled region of our own -------------------------
 
 WIDE_TABLE = (

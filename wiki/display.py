@@ -99,7 +99,7 @@ from wiki.rendering import (
     mark_missing_links,
     wiki_href,
 )
-from wiki.titles import title_key
+from wiki.titles import category_url, title_key
 
 DISPLAY_CACHE_SECONDS = LONG_CACHE_SECONDS
 
@@ -185,6 +185,25 @@ def _shown(links: list, existing: set[str]) -> list[ShownCrossLink]:
         )
         for link in links
     ]
+
+
+@dataclass(frozen=True)
+class ShownCategory:
+    """A category a page is in, as the foot of the page names it."""
+
+    name: str
+    url: str
+
+
+def shown_categories(body: str) -> list[ShownCategory]:
+    """The categories a body's ``[[Category:...]]`` links put its page in, in
+    the order written, from the body's cached render (no query: they are a
+    function of the text, so a page's ETag, which covers its revision, covers
+    them too). None for a body the renderer refuses."""
+    rendered = _render_for_reader(body)
+    if rendered is None:
+        return []
+    return [ShownCategory(name=name, url=category_url(name)) for name, _ in rendered.categories]
 
 
 def _page_html_key(page: Page, glossary_version: int) -> str:

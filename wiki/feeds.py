@@ -48,7 +48,8 @@ class RecentChangesFeed(Feed):
         return f"{info.page.title}: {summary}"
 
     def item_description(self, info):
-        author = info.revision.user.get_username() if info.revision.user else "unknown"
+        author = info.revision.user.get_username() if info.revision.user else None
+        author = author or info.author_name or "unknown"
         return f"Edited by {author}. Size {info.size} bytes ({info.size_change:+d})."
 
     def item_link(self, info):
@@ -68,7 +69,7 @@ class RecentChangesFeed(Feed):
         return info.revision.date_created
 
     def item_author_name(self, info):
-        return info.revision.user.get_username() if info.revision.user else None
+        return info.revision.user.get_username() if info.revision.user else info.author_name or None
 
 
 class ReviewsDueFeed(Feed):

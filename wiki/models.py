@@ -15,7 +15,7 @@ from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Cast, Coalesce, Lower, NullIf
 from django.urls import reverse
 from django.utils.functional import cached_property
 from reversion.models import Revision
@@ -23,7 +23,14 @@ from reversion.models import Revision
 from wiki import content, plaintext
 from wiki.content import CrossLinkContent, PageContent
 from wiki.rendering import parse_redirect
-from wiki.titles import MAX_TITLE_LENGTH, page_url, title_key, title_to_slug, validate_title
+from wiki.titles import (
+    MAX_TITLE_LENGTH,
+    category_url,
+    page_url,
+    title_key,
+    title_to_slug,
+    validate_title,
+)
 
 # PostgreSQL's text-search configuration for every search vector and query.
 SEARCH_CONFIG = "english"
@@ -381,6 +388,12 @@ class RevisionInfo(models.Model):
     title = models.CharField(max_length=MAX_TITLE_LENGTH)
     size = models.PositiveIntegerField()
     size_change = models.IntegerField(default=0)
+    # Imported from MediaWiki (importmediawiki): the revision's id there, which
+    # /index.php?oldid=<n> names, and the author's name when no user here has
+    # it (the revision then has no user).
+    mediawiki_id = models.PositiveBigIntegerField(null=True, blank=True, unique=True)
+    author_name = models.CharField(max_length=255, blank=True, db_index=True)
+    is_minor = models.BooleanField(default=False)
 
     class Meta:
         indexes = [models.Index(fields=["page", "-revision"], name="wiki_revinfo_page_rev")]
@@ -861,3 +874,89 @@ class SearchTitle(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class CategoryQuerySet(models.QuerySet):
+    def listed(self):
+        """The categories ``/categories/`` lists, each with ``page_count``:
+        those that hold a page or have a description, by name."""
+        return (
+            self.annotate(page_count=models.Count("memberships"))
+            .filter(models.Q(page_count__gt=0) | ~models.Q(description=""))
+            .order_by("key")
+        )
+
+
+class Category(models.Model):
+    """A category pages belong to (``[[Category:Name]]`` in a page's text, as
+    MediaWiki writes it). Its name is unique by our title rules (``key``);
+    ``description`` is markdown (from an imported category page's text)."""
+
+    name = models.CharField(max_length=MAX_TITLE_LENGTH)
+    key = models.CharField(max_length=MAX_TITLE_LENGTH, unique=True, editable=False)
+    description = models.TextField(blank=True)
+
+    objects = CategoryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name_plural = "categories"
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.key = title_key(self.name)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return category_url(self.name)
+
+    @property
+    def slug(self) -> str:
+        return title_to_slug(self.name)
+
+    def pages_in_order(self):
+        """This category's pages as MediaWiki orders them: by sort key (the
+        title when it has none), then title, letter case aside."""
+        return (
+            Page.objects.filter(page_categories__category=self)
+            .annotate(
+                sort_key=Lower(
+                    Coalesce(NullIf("page_categories__sort_key", models.Value("")), "title")
+                )
+            )
+            .only("title", "redirect_to")
+            .order_by("sort_key", "key")
+        )
+
+
+class PageCategory(models.Model):
+    """One page's membership of one category, as its current text declares
+    it (kept in step by ``wiki.services.refresh_links``); never versioned.
+    ``sort_key`` is where the page sorts in the category ("" for its title)."""
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="page_categories")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="memberships")
+    sort_key = models.CharField(max_length=MAX_TITLE_LENGTH, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["page", "category"], name="wiki_pagecategory_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.page} in {self.category}"
+
+
+class MediaWikiPage(models.Model):
+    """A page imported from MediaWiki: its page id and exact title there, so
+    that importing again finds it (even when it was kept here under another
+    title) and old ``index.php`` addresses reach it."""
+
+    page = models.OneToOneField(Page, on_delete=models.CASCADE, related_name="mediawiki")
+    mediawiki_id = models.PositiveBigIntegerField(unique=True)
+    mediawiki_title = models.CharField(max_length=MAX_TITLE_LENGTH, db_index=True)
+
+    def __str__(self):
+        return f"{self.mediawiki_title} ({self.mediawiki_id})"

@@ -84,8 +84,8 @@ def cached_render(body: str, *, for_reader: bool = False) -> Rendered:
     cache_key, too_slow_key = _render_keys(body)
     found = cache.get_many([cache_key, too_slow_key])
     if cache_key in found:
-        html, targets, link_titles = found[cache_key]
-        return Rendered(html=html, targets=targets, link_titles=link_titles)
+        html, targets, link_titles, categories = found[cache_key]
+        return Rendered(html=html, targets=targets, link_titles=link_titles, categories=categories)
     if too_slow_key in found:
         raise _too_slow(found[too_slow_key])
     try:
@@ -95,7 +95,9 @@ def cached_render(body: str, *, for_reader: bool = False) -> Rendered:
             cache.set(too_slow_key, settings.WIKI_RENDER_TIME_LIMIT, RENDER_TOO_SLOW_SECONDS)
         raise
     cache.set(
-        cache_key, (rendered.html, rendered.targets, rendered.link_titles), RENDER_CACHE_SECONDS
+        cache_key,
+        (rendered.html, rendered.targets, rendered.link_titles, rendered.categories),
+        RENDER_CACHE_SECONDS,
     )
     return rendered
 
@@ -108,7 +110,7 @@ def render_in_job(body: str, *, for_reader: bool = False) -> Rendered:
     check_markup(body)  # before the job too: a refused body never costs one
     limit = settings.WIKI_RENDER_TIME_LIMIT
     try:
-        html, targets, link_titles = jobs.run_job(
+        html, targets, link_titles, categories = jobs.run_job(
             _render_fields, body, deadline=limit, slot_wait=None if for_reader else limit
         )
     except jobs.JobTimedOut:
@@ -119,7 +121,7 @@ def render_in_job(body: str, *, for_reader: bool = False) -> Rendered:
             "minute; nothing you typed is lost.",
             code="busy",
         ) from None
-    return Rendered(html=html, targets=targets, link_titles=link_titles)
+    return Rendered(html=html, targets=targets, link_titles=link_titles, categories=categories)
 
 
 def _too_slow(limit) -> MarkupTooComplex:
@@ -131,10 +133,10 @@ def _too_slow(limit) -> MarkupTooComplex:
     )
 
 
-def _render_fields(body: str) -> tuple[str, dict, dict]:
+def _render_fields(body: str) -> tuple[str, dict, dict, tuple]:
     # Runs in the job: plain data back to the parent.
     rendered = render_markdown(body)
-    return rendered.html, rendered.targets, rendered.link_titles
+    return rendered.html, rendered.targets, rendered.link_titles, rendered.categories
 
 
 @contextlib.contextmanager

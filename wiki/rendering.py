@@ -11,6 +11,10 @@ re-renders markdown (``wiki.display`` caches each stage):
 1. ``render_markdown(body)``: markdown -> sanitized HTML, with every wiki link
    marked ``class="wikilink"``, the link targets by key and each link's title
    by its href. Depends only on the body.
+   A ``[[Category:Name]]`` (or ``[[Category:Name|sort key]]``) link is no
+   link: it puts the page in that category (``Rendered.categories``, which
+   ``wiki.services`` keeps the category table in step with) and shows
+   nothing where it stands; ``[[:Category:Name]]`` links to the category.
 2. ``mark_missing_links(rendered, existing_keys)``: adds ``new`` and "page does
    not exist" to the wiki links whose target is not among ``existing_keys``,
    and returns the HTML marked safe.
@@ -39,11 +43,11 @@ from django.utils.safestring import SafeString, mark_safe
 from markdown.extensions.toc import slugify
 from markdown.inlinepatterns import InlineProcessor
 
-from wiki.titles import page_url, title_key, validate_title
+from wiki.titles import category_url, page_url, title_key, validate_title
 
 # Bump when the pipeline's output, or the shape of ``Rendered``, changes, so
 # that HTML cached by an earlier version is made again.
-RENDER_VERSION = 5
+RENDER_VERSION = 6
 
 # The tags the sanitizer keeps: those that start a new line of text (where
 # wiki.plaintext breaks its lines), and those that flow within one.
@@ -77,9 +81,18 @@ ALLOWED_CLASSES = {
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
 EXTERNAL_REL = "nofollow noopener"
 MISSING_TITLE_SUFFIX = " (page does not exist)"
+# The prefix of a category link, as MediaWiki writes it (any letter case).
+CATEGORY_PREFIX = "category:"
+_EMPTY_PARAGRAPH_RE = re.compile(r"<p>\s*</p>\n?")
 
-# [[Title]], [[Title|label]], [[Title#section|label]]
-WIKILINK_PATTERN = r"\[\[([^\[\]|\n]+?)(?:\|([^\[\]\n]*?))?\]\]"
+# [[Title]], [[Title|label]], [[Title#section|label]]. In a table cell the bar
+# is written "\|" ([[Title\|label]], as in GitHub's and Obsidian's
+# markdown), since a bare "|" there ends the cell. Backslash escapes are read
+# in a label ("\["), and "\[[" is no link; a title holds no backslash.
+WIKILINK_PATTERN = (
+    r"(?<!\\)\[\[([^\[\]|\n\\]+?)"
+    r"(?:\\?\|((?:\\[^\n]|[^\[\]\n\\])*?))?\]\]"
+)
 REDIRECT_RE = re.compile(
     r"\A\s*#REDIRECT\s*:?\s*\[\[([^\[\]|\n]+?)(?:\|[^\[\]\n]*)?\]\]", re.IGNORECASE
 )
@@ -124,13 +137,16 @@ class MarkupTooComplex(ValidationError):
 @dataclass(frozen=True)
 class Rendered:
     """Sanitized HTML of one body, the wiki-link targets it holds
-    (``{key: title}``, for the link table and the missing-link query) and the
+    (``{key: title}``, for the link table and the missing-link query), the
     title of each wiki link by the href it was given (``{href: title}``, for
-    ``mark_missing_links``)."""
+    ``mark_missing_links``) and the categories it puts its page in
+    (``((name, sort key), ...)`` in order, one per category key; the sort
+    key "" when none is given)."""
 
     html: str
     targets: dict[str, str] = field(default_factory=dict)
     link_titles: dict[str, str] = field(default_factory=dict)
+    categories: tuple[tuple[str, str], ...] = ()
 
 
 def wiki_href(title: str, fragment: str = "") -> str:
@@ -166,14 +182,20 @@ class _LinksFound:
     def __init__(self):
         self.targets: dict[str, str] = {}
         self.link_titles: dict[str, str] = {}
+        self.categories: dict[str, tuple[str, str]] = {}
 
     def add(self, title: str, href: str) -> None:
         self.targets.setdefault(title_key(title), title)
         self.link_titles[href] = title
 
+    def add_category(self, name: str, sort_key: str) -> None:
+        # As MediaWiki: the first mention of a category gives its sort key.
+        self.categories.setdefault(title_key(name), (name, sort_key))
+
     def clear(self) -> None:
         self.targets.clear()
         self.link_titles.clear()
+        self.categories.clear()
 
 
 class _WikiLinkProcessor(InlineProcessor):
@@ -183,6 +205,13 @@ class _WikiLinkProcessor(InlineProcessor):
 
     def handleMatch(self, match, data):  # noqa: N802 (Markdown's API)
         target, label = match.group(1), match.group(2)
+        if target.strip().casefold().startswith(CATEGORY_PREFIX):
+            return self._category(target.strip()[len(CATEGORY_PREFIX) :], label, match)
+        is_shown_link = target.lstrip().startswith(":")
+        if is_shown_link:
+            target = target.lstrip()[1:]
+            if target.strip().casefold().startswith(CATEGORY_PREFIX):
+                return self._category_link(target.strip()[len(CATEGORY_PREFIX) :], label, match)
         title_part, _, fragment = target.partition("#")
         fragment = fragment.strip()
         element = ElementTree.Element("a")
@@ -203,6 +232,27 @@ class _WikiLinkProcessor(InlineProcessor):
         element.text = (label if label and label.strip() else target).strip()
         return element, match.start(0), match.end(0)
 
+    def _category(self, name: str, sort_key: str | None, match):
+        """``[[Category:Name|sort key]]``: the page is in the category; the
+        link itself shows nothing."""
+        try:
+            name = validate_title(name)
+        except ValidationError:
+            return None, None, None
+        self.found.add_category(name, (sort_key or "").strip())
+        return "", match.start(0), match.end(0)
+
+    def _category_link(self, name: str, label: str | None, match):
+        """``[[:Category:Name|label]]``: a link to the category's list."""
+        try:
+            name = validate_title(name)
+        except ValidationError:
+            return None, None, None
+        element = ElementTree.Element("a")
+        element.set("href", category_url(name))
+        element.text = (label if label and label.strip() else name).strip()
+        return element, match.start(0), match.end(0)
+
 
 class _WikiLinkExtension(markdown.Extension):
     def __init__(self, found: _LinksFound, **kwargs):
@@ -210,9 +260,12 @@ class _WikiLinkExtension(markdown.Extension):
         super().__init__(**kwargs)
 
     def extendMarkdown(self, md):  # noqa: N802 (Markdown's API)
-        # Above Markdown's own link patterns, so [[x]] is never a reference link.
+        # Above Markdown's own link patterns, so [[x]] is never a reference link,
+        # and above its backslash escapes (180), so the escaped bar of a label
+        # in a table cell is still seen as the bar; the label's text is then
+        # read by the escapes and the patterns below.
         md.inlinePatterns.register(
-            _WikiLinkProcessor(WIKILINK_PATTERN, md, self.found), "wikilink", 175
+            _WikiLinkProcessor(WIKILINK_PATTERN, md, self.found), "wikilink", 185
         )
 
 
@@ -492,6 +545,9 @@ def render_markdown(body: str) -> Rendered:
     try:
         raw_html = converter.convert(body or "")
         targets, link_titles = dict(found.targets), dict(found.link_titles)
+        categories = tuple(found.categories.values())
+        if categories:  # a line that held only category links is no paragraph
+            raw_html = _EMPTY_PARAGRAPH_RE.sub("", raw_html)
     except RecursionError:
         _discard_converter()
         raise MarkupTooComplex(
@@ -505,7 +561,7 @@ def render_markdown(body: str) -> Rendered:
     finally:
         found.clear()
     html = wrap_tables(sanitize(raw_html))
-    return Rendered(html=html, targets=targets, link_titles=link_titles)
+    return Rendered(html=html, targets=targets, link_titles=link_titles, categories=categories)
 
 
 # Tags as nh3 serializes them: it escapes "<" and ">" in text and in

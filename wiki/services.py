@@ -31,12 +31,14 @@ from wiki.models import (
     MAX_GLOSSARY_SUMMARY_LENGTH,
     MAX_REVIEW_NOTE_LENGTH,
     MAX_REVIEWER_LENGTH,
+    Category,
     CrossLink,
     GlossaryName,
     GlossaryRevision,
     GlossaryTerm,
     Link,
     Page,
+    PageCategory,
     PageReview,
     ProblemReason,
     ProblemReport,
@@ -285,13 +287,16 @@ def _commit_revision(
 
 def refresh_links(page: Page) -> None:
     """Rewrite ``page``'s rows in the link table from its current body, its
-    redirect target and its cross-links."""
+    redirect target and its cross-links, and its categories from the
+    ``[[Category:...]]`` links of its body (``refresh_categories``)."""
     try:
-        targets = dict(cached_render(page.body).targets)
+        rendered = cached_render(page.body)
+        targets, categories = dict(rendered.targets), rendered.categories
     except MarkupTooComplex:
         # Readers see a notice instead of such a body (wiki.display): it links
         # to nothing. The edit form refuses such text; an import keeps it.
-        targets = {}
+        targets, categories = {}, ()
+    refresh_categories(page, categories)
     redirect = parse_redirect(page.body)
     # A redirect always links to its target, even when markdown would not turn
     # its first line into a link (an indented "#REDIRECT" is a code block).
@@ -303,6 +308,24 @@ def refresh_links(page: Page) -> None:
     Link.objects.bulk_create(
         Link(source=page, target_key=key, target_title=target_title)
         for key, target_title in targets.items()
+    )
+
+
+def refresh_categories(page: Page, categories: Iterable[tuple[str, str]]) -> None:
+    """Make ``page``'s category rows exactly ``categories`` (``(name, sort
+    key)`` pairs, as ``Rendered.categories``), creating the categories that do
+    not exist yet (under the name first written; a category keeps its name
+    and description once made). The caller holds the transaction."""
+    wanted = {title_key(name): (name, sort_key) for name, sort_key in categories}
+    Category.objects.bulk_create(
+        (Category(name=name, key=key) for key, (name, _) in wanted.items()),
+        ignore_conflicts=True,
+    )
+    ids = dict(Category.objects.filter(key__in=wanted).values_list("key", "pk"))
+    PageCategory.objects.filter(page=page).delete()
+    PageCategory.objects.bulk_create(
+        PageCategory(page=page, category_id=ids[key], sort_key=sort_key[:MAX_TITLE_LENGTH])
+        for key, (_, sort_key) in wanted.items()
     )
 
 

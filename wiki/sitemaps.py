@@ -5,7 +5,7 @@ from django.contrib.sitemaps import Sitemap
 from django.db.models.functions import ExtractYear
 from django.urls import reverse
 
-from wiki.models import Page
+from wiki.models import Category, Page
 from wiki.site import site_domain, site_scheme
 from wiki.titles import MAIN_PAGE_TITLE, title_key
 
@@ -53,4 +53,17 @@ class ArticleYearSitemap(SiteSitemap):
         return reverse("wiki:articles-by-year", kwargs={"year": year})
 
 
-SITEMAPS = {"pages": PageSitemap, "articles": ArticleYearSitemap}
+class CategorySitemap(SiteSitemap):
+    """``/categories/`` and each category it lists (never the old
+    ``index.php`` addresses, which only redirect)."""
+
+    def items(self):
+        return [None, *Category.objects.listed().only("name")]
+
+    def location(self, category):
+        if category is None:
+            return reverse("wiki:category-list")
+        return category.get_absolute_url()
+
+
+SITEMAPS = {"pages": PageSitemap, "articles": ArticleYearSitemap, "categories": CategorySitemap}

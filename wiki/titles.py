@@ -59,6 +59,11 @@ def page_url(title: str, action: str = "", *, fragment: str = "") -> str:
     return f"{url}#{fragment}" if fragment else url
 
 
+def category_url(name: str) -> str:
+    """Return the URL path of a category's list of pages, ``/categories/<Slug>/``."""
+    return reverse("wiki:category-detail", kwargs={"slug": title_to_slug(name)})
+
+
 def validate_title(raw: str) -> str:
     """Return the canonical form of ``raw`` or raise ``ValidationError``.
 

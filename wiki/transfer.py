@@ -384,9 +384,9 @@ def import_page_history(
         previous_size = 0
         for revision, content in zip(revision_rows, contents, strict=True):
             snapshot.set_content(content)
-            versions.append(_version(revision, snapshot))
+            versions.append(version_row(revision, snapshot))
             versions.extend(
-                _version(revision, link_rows[position, link])
+                version_row(revision, link_rows[position, link])
                 for position, link in enumerate(content.crosslinks)
             )
             infos.append(
@@ -434,7 +434,7 @@ def _crosslink_rows(
     return dict(zip(keys, rows, strict=True))
 
 
-def _version(revision: Revision, obj: Model) -> Version:
+def version_row(revision: Revision, obj: Model) -> Version:
     """The Version django-reversion's own ``add_to_revision`` would write for
     ``obj`` (same fields, format, representation and database), built from
     the registration's public names in ``wiki.models``."""

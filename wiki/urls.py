@@ -5,9 +5,11 @@ from django.views.decorators.http import require_safe
 from wiki.converters import TitleConverter
 from wiki.feeds import RecentChangesFeed, ReviewsDueFeed
 from wiki.sitemaps import SITEMAPS
+from wiki.views import categories as category_views
 from wiki.views import disclaimer as disclaimer_views
 from wiki.views import discovery, editing, feedback, history, links, maintenance, reading, reports
 from wiki.views import glossary as glossary_views
+from wiki.views import old_addresses as old_address_views
 from wiki.views import pdf as pdf_views
 from wiki.views import reviews as review_views
 
@@ -89,4 +91,9 @@ urlpatterns = [
     path("glossary/new/", glossary_views.glossary_new, name="glossary-new"),
     path("glossary/<slug:slug>/edit/", glossary_views.glossary_edit, name="glossary-edit"),
     path("glossary/<slug:slug>/history/", glossary_views.glossary_history, name="glossary-history"),
+    # Categories, and the old addresses of pages imported from MediaWiki.
+    path("categories/", category_views.category_list, name="category-list"),
+    path("categories/<title:slug>/", category_views.category_detail, name="category-detail"),
+    path("index.php", old_address_views.old_address, name="old-address"),
+    path("index.php/<path:title>", old_address_views.old_address, name="old-address-path"),
 ]

@@ -194,9 +194,13 @@ def contributions(request, username):
         raise no_such_user
     user = get_user_model().objects.filter(username=username).first()
     if user is None:
-        raise no_such_user
-    rows = revision_rows().select_related("page").filter(revision__user=user)
+        # An imported author with no user here: the name kept with revisions.
+        rows = revision_rows().select_related("page").filter(revision__user=None)
+        rows = rows.filter(author_name=username)
+    else:
+        rows = revision_rows().select_related("page").filter(revision__user=user)
     page_of_rows = Paginator(rows, HISTORY_PER_PAGE).get_page(request.GET.get("page"))
-    if not page_of_rows.paginator.count and request.user != user:
+    if not page_of_rows.paginator.count and (user is None or request.user != user):
         raise no_such_user
-    return render(request, "wiki/contributions.html", {"contributor": user, "rows": page_of_rows})
+    context = {"contributor_name": username, "rows": page_of_rows}
+    return render(request, "wiki/contributions.html", context)

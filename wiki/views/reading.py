@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_safe
 
 from wiki.caching import make_etag, mark_canonical_redirect, mark_public, state_last_modified
 from wiki.disclaimers import request_disclaimer
-from wiki.display import page_display
+from wiki.display import page_display, shown_categories
 from wiki.feedback import vote_counts
 from wiki.glossary import glossary_version
 from wiki.models import Page
@@ -187,6 +187,7 @@ def _page_response(request, shown: Page, redirected_from, redirect_target_exists
         "is_main_page": shown.key == title_key(MAIN_PAGE_TITLE),
         "vote_counts": vote_counts(shown),
         "review": review,
+        "categories": [] if shown.is_redirect else shown_categories(shown.body),
     }
     if shown.is_redirect:
         context["redirect_target_exists"] = redirect_target_exists
