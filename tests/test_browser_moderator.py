@@ -108,7 +108,8 @@ def test_moderator_reverts_an_old_revision_after_confirming(
         page.get_by_role("button", name=f"Revert to revision {first}").click()
 
     page.wait_for_url("**/wiki/Interleukin-2/history/")
-    assert page.get_by_role("status").inner_text() == f"The page is back to revision {first}."
+    message = page.locator("ul.messages[role=status]").inner_text()
+    assert message == f"The page is back to revision {first}."
     ids = revision_ids(demo)
     assert ids[:2] == [first, second] and len(ids) == 3
     assert CLOSING_NOTE not in Page.objects.get(pk=demo.pk).body
