@@ -107,6 +107,14 @@ def test_screen_readers_hear_the_definition(page, live_server, demo):
     assert snapshot == "glossary-definition-mtor"
 
 
+def test_every_link_the_script_adds_leads_somewhere(page, live_server, demo):
+    # A link without an href is not crawlable (Lighthouse's crawlable-anchors).
+    page.goto(f"{live_server.url}{PAGE}")
+    page.locator("#glossary-popover").wait_for(state="attached")
+    assert page.evaluate("() => document.querySelectorAll('a:not([href])').length") == 0
+    assert page.locator(".glossary-popover-more").get_attribute("href") == "/glossary/"
+
+
 def test_without_javascript_a_term_leads_to_its_glossary_entry(browser, live_server, demo):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()

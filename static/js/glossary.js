@@ -22,6 +22,9 @@
   var more = document.createElement("a");
   more.className = "glossary-popover-more";
   more.textContent = "More in the glossary";
+  // A link always has somewhere to go (crawlers and "open in new tab" too):
+  // the glossary itself until a term is opened.
+  more.href = terms[0].getAttribute("href").split("#")[0];
   popover.appendChild(definition);
   popover.appendChild(more);
   document.body.appendChild(popover);
