@@ -18,6 +18,28 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 # axe-core's own advice beyond WCAG: landmarks, heading order, one h1...
 BEST_PRACTICE_TAGS = ["best-practice"]
+AXE_RULES = WCAG_TAGS + BEST_PRACTICE_TAGS
+# The two sizes the accessibility checks of each page run at.
+VIEWPORTS = {"phone-320": {"width": 320, "height": 640}, "desktop": {"width": 1280, "height": 900}}
+
+
+def focused(page, expression: str):
+    """``document.activeElement.<expression>`` in ``page``."""
+    return page.evaluate(f"document.activeElement.{expression}")
+
+
+def tab_until(page, expression: str, value, limit: int = 120):
+    """Press Tab until the focused element's ``expression`` equals ``value``."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if focused(page, expression) == value:
+            return
+    raise AssertionError(f"Tab never reached an element whose {expression} is {value!r}")
+
+
+def tab_to(page, text: str, limit: int = 120):
+    """Press Tab until the focused element reads ``text``."""
+    tab_until(page, "textContent.trim()", text, limit)
 
 
 def axe_violations(page, tags=WCAG_TAGS):

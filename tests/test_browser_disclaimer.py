@@ -5,16 +5,10 @@ on a phone."""
 
 import pytest
 
-from tests.browser import BEST_PRACTICE_TAGS, WCAG_TAGS, axe_violations, load_demo, requires_browser
+from tests.browser import AXE_RULES, VIEWPORTS, axe_violations, load_demo, requires_browser
 from wiki.disclaimers import add_disclaimer_version
 
 pytestmark = [requires_browser, pytest.mark.browser, pytest.mark.usefixtures("plain_static")]
-
-AXE_RULES = WCAG_TAGS + BEST_PRACTICE_TAGS
-VIEWPORTS = {
-    "phone-320": {"width": 320, "height": 640},
-    "desktop": {"width": 1280, "height": 800},
-}
 
 
 @pytest.fixture

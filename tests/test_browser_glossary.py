@@ -8,8 +8,8 @@ import os
 import pytest
 
 from tests.browser import (
-    BEST_PRACTICE_TAGS,
-    WCAG_TAGS,
+    AXE_RULES,
+    VIEWPORTS,
     axe_violations,
     has_horizontal_overflow,
     load_demo,
@@ -20,11 +20,6 @@ from tests.conftest import PASSWORD
 
 pytestmark = [requires_browser, pytest.mark.browser, pytest.mark.usefixtures("plain_static")]
 
-AXE_RULES = WCAG_TAGS + BEST_PRACTICE_TAGS
-VIEWPORTS = {
-    "phone-320": {"width": 320, "height": 640},
-    "desktop": {"width": 1280, "height": 800},
-}
 PAGE = "/wiki/Temsirolimus/"
 MTOR = "a.glossary-term[href='/glossary/#mtor']"
 POPOVER = "#glossary-popover"

@@ -6,13 +6,16 @@ closes a report by keyboard; axe-core finds nothing on the new pages on a
 import pytest
 
 from tests.browser import (
-    BEST_PRACTICE_TAGS,
-    WCAG_TAGS,
+    AXE_RULES,
+    VIEWPORTS,
     axe_violations,
+    focused,
     has_horizontal_overflow,
     load_demo,
     log_in,
     requires_browser,
+    tab_to,
+    tab_until,
 )
 from tests.conftest import PASSWORD
 from wiki.models import ProblemReport, Vote
@@ -20,35 +23,10 @@ from wiki.services import report_problem
 
 pytestmark = [requires_browser, pytest.mark.browser, pytest.mark.usefixtures("plain_static")]
 
-AXE_RULES = WCAG_TAGS + BEST_PRACTICE_TAGS
-VIEWPORTS = {"phone-320": {"width": 320, "height": 640}, "desktop": {"width": 1280, "height": 900}}
-
 
 @pytest.fixture
 def demo(transactional_db):
     load_demo()
-
-
-def focused(page, expression: str):
-    return page.evaluate(f"document.activeElement.{expression}")
-
-
-def tab_to(page, text: str, limit: int = 120):
-    """Press Tab until the focused element reads ``text``."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if focused(page, "textContent.trim()") == text:
-            return
-    raise AssertionError(f"Tab never reached {text!r}")
-
-
-def tab_to_field(page, name: str, limit: int = 120):
-    """Press Tab until the focused form field has this ``name``."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if focused(page, "name") == name:
-            return
-    raise AssertionError(f"Tab never reached the field {name!r}")
 
 
 def test_reader_reports_a_problem_by_keyboard_alone(page, live_server, demo, console_errors):
@@ -56,13 +34,13 @@ def test_reader_reports_a_problem_by_keyboard_alone(page, live_server, demo, con
     tab_to(page, "Report a problem with this page")
     page.keyboard.press("Enter")
     page.wait_for_url("**/wiki/Interleukin-2/report/")
-    tab_to_field(page, "reason")
+    tab_until(page, "name", "reason")
     # Arrow keys move through a radio group and choose as they go.
     page.keyboard.press("ArrowDown")
     assert focused(page, "value") == "incorrect" and focused(page, "checked") is True
-    tab_to_field(page, "details")
+    tab_until(page, "name", "details")
     page.keyboard.type("The second dose in the table looks wrong.")
-    tab_to_field(page, "contact")
+    tab_until(page, "name", "contact")
     page.keyboard.type("carer@example.org")
     tab_to(page, "Send report")
     page.keyboard.press("Enter")
@@ -121,7 +99,7 @@ def test_moderator_closes_a_report_by_keyboard(page, live_server, demo, make_use
     make_user("mod", moderator=True)
     log_in(page, live_server.url, "mod", PASSWORD)
     page.goto(f"{live_server.url}/maintenance/reports/")
-    tab_to_field(page, "note")
+    tab_until(page, "name", "note")
     page.keyboard.type("Rewrote the first paragraph.")
     tab_to(page, "Close report")
     page.keyboard.press("Enter")

@@ -5,21 +5,19 @@ overdue for review, on a 320 px phone and on a desktop."""
 import pytest
 
 from tests.browser import (
-    BEST_PRACTICE_TAGS,
-    WCAG_TAGS,
+    AXE_RULES,
+    VIEWPORTS,
     axe_violations,
     has_horizontal_overflow,
     load_demo,
     log_in,
     requires_browser,
+    tab_until,
 )
 from tests.conftest import PASSWORD
 from wiki.models import Page, PageReview
 
 pytestmark = [requires_browser, pytest.mark.browser, pytest.mark.usefixtures("plain_static")]
-
-AXE_RULES = WCAG_TAGS + BEST_PRACTICE_TAGS
-VIEWPORTS = {"phone-320": {"width": 320, "height": 640}, "desktop": {"width": 1280, "height": 900}}
 
 
 @pytest.fixture
@@ -27,30 +25,17 @@ def demo(transactional_db):
     load_demo()
 
 
-def focused(page, expression: str):
-    return page.evaluate(f"document.activeElement.{expression}")
-
-
-def tab_to_field(page, element_id: str, limit: int = 80):
-    """Press Tab until the element with this id has the focus."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if focused(page, "id") == element_id:
-            return
-    raise AssertionError(f"Tab never reached #{element_id}")
-
-
 def test_moderator_records_a_review_by_keyboard_alone(
     page, live_server, demo, moderator, console_errors
 ):
     log_in(page, live_server.url, "moderator", PASSWORD)
     page.goto(f"{live_server.url}/wiki/Sorafenib/review/")
-    tab_to_field(page, "id_reviewer")
+    tab_until(page, "id", "id_reviewer")
     page.keyboard.type("Dr K. Osei, consultant urologist")
-    tab_to_field(page, "id_note")
+    tab_until(page, "id", "id_note")
     page.keyboard.type("Checked the side effects list.")
     # Enter in a text field submits its form, as a keyboard user would.
-    tab_to_field(page, "id_reviewer")
+    tab_until(page, "id", "id_reviewer")
     page.keyboard.press("Enter")
     page.wait_for_load_state()
     assert "The review is recorded" in page.locator(".messages").inner_text()
