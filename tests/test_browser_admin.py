@@ -6,6 +6,7 @@ import datetime
 import os
 
 import pytest
+from playwright.sync_api import expect
 from django.utils import timezone
 
 from tests.browser import WCAG_TAGS, axe_violations, load_demo, requires_browser
@@ -42,7 +43,7 @@ def test_admin_logs_in_and_reviews_page_feedback(page, live_server, demo, consol
     assert page.locator('[data-stat="no"]').inner_text() == "1"
     charts = page.locator("figure.bar-chart svg[role=img]")
     assert charts.count() >= 1
-    assert charts.first.is_visible()
+    expect(charts.first).to_be_visible()
     assert charts.first.bounding_box()["width"] > 100
     assert console_errors == []
 
@@ -179,7 +180,7 @@ def test_chart_figures_open_by_keyboard(browser, live_server, feedback_demo):
     summary.focus()
     page.keyboard.press("Enter")
     table = page.locator("details.chart-figures[open] table").first
-    assert table.is_visible()
+    expect(table).to_be_visible()
     assert table.locator("th", has_text="% useful").count() == 1
     svg = page.locator("figure.line-chart svg[role=img]")
     assert "% useful a week" in svg.get_attribute("aria-label")

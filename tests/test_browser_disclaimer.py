@@ -4,6 +4,7 @@ and an earlier version, on a 320 px phone and on a desktop, and the notice
 on a phone."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser import AXE_RULES, VIEWPORTS, axe_violations, load_demo, requires_browser
 from wiki.disclaimers import add_disclaimer_version
@@ -38,7 +39,7 @@ def test_notice_is_on_the_first_screen_of_a_phone(browser, live_server, demo, pa
     page = context.new_page()
     page.goto(f"{live_server.url}{path}")
     notice = page.get_by_role("link", name="General information, not medical advice")
-    assert notice.is_visible()
+    expect(notice).to_be_visible()
     box = notice.bounding_box()
     body_top = page.locator(".page-body").bounding_box()["y"]
     context.close()
@@ -52,4 +53,4 @@ def test_notice_leads_to_the_current_disclaimer(page, live_server, demo):
     page.wait_for_load_state()
     assert page.url == f"{live_server.url}/disclaimer/"
     assert page.get_by_role("heading", level=1).inner_text() == "Medical disclaimer"
-    assert page.get_by_text("A second wording.").first.is_visible()
+    expect(page.get_by_text("A second wording.").first).to_be_visible()

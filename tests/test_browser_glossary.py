@@ -6,6 +6,7 @@ desktop. Saves test-results/glossary-popover.png."""
 import os
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser import (
     AXE_RULES,
@@ -45,7 +46,7 @@ def test_popover_opens_on_mouse_hover_and_click(page, live_server, demo, console
     assert term.get_attribute("aria-expanded") == "true"
     page.mouse.move(0, 0)
     page.wait_for_timeout(500)
-    assert popover.is_visible()  # opened by a click: it stays until closed
+    expect(popover).to_be_visible()  # opened by a click: it stays until closed
     page.locator("h1").click()
     popover.wait_for(state="hidden")
     assert console_errors == []

@@ -4,6 +4,7 @@ Every flow also asserts that the page logged no error (a CSP violation is
 one)."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser import load_demo, log_in, requires_browser
 from tests.conftest import PASSWORD
@@ -40,7 +41,7 @@ def test_moderator_logs_in_through_the_login_form(page, live_server, demo, conso
         "Signed in as moderator"
         in page.get_by_role("navigation", name="Personal tools").inner_text()
     )
-    assert page.get_by_role("link", name="Edit this page").is_visible()
+    expect(page.get_by_role("link", name="Edit this page")).to_be_visible()
     assert console_errors == []
 
 
@@ -63,13 +64,13 @@ def test_moderator_edits_with_preview_then_saves(page, live_server, demo, consol
     page.get_by_role("button", name="Show preview").click()
 
     preview = page.get_by_role("region", name="Preview")
-    assert preview.get_by_role("heading", name="Paying for it").is_visible()
-    assert preview.locator("strong", has_text="cost").is_visible()
+    expect(preview.get_by_role("heading", name="Paying for it")).to_be_visible()
+    expect(preview.locator("strong", has_text="cost")).to_be_visible()
     assert "Paying for it" not in Page.objects.get(pk=demo.pk).body
     page.get_by_role("button", name="Save page").click()
 
     page.wait_for_url("**/wiki/Interleukin-2/")
-    assert page.locator(".page-body h2", has_text="Paying for it").is_visible()
+    expect(page.locator(".page-body h2", has_text="Paying for it")).to_be_visible()
     saved = Page.objects.get(pk=demo.pk)
     assert "## Paying for it" in saved.body
     assert saved.current_revision.comment == "Add a section on cost"

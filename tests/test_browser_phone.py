@@ -6,6 +6,7 @@ axe-core clean. Saves test-results/phone-page.png (Interleukin-2 at 375 px)."""
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser import (
     BEST_PRACTICE_TAGS,
@@ -129,11 +130,11 @@ def test_wide_table_scrolls_inside_its_region_with_a_visible_hint(
     assert sizes[0] > sizes[1]
     assert not scrolls_sideways(page)
     hint = page.locator(".table-scroll-hint")
-    assert hint.is_visible()
+    expect(hint).to_be_visible()
     assert hint.inner_text().startswith("Scroll sideways")
     # The table's last column is there to scroll to: hidden only until then.
     region.evaluate("(element) => { element.scrollLeft = element.scrollWidth; }")
-    assert page.get_by_role("columnheader", name="Median length of complete response").is_visible()
+    expect(page.get_by_role("columnheader", name="Median length of complete response")).to_be_visible()
     context.close()
 
 
@@ -221,7 +222,7 @@ def test_touch_targets_are_at_least_44px_for_a_moderator(browser, live_server, d
     context, page = phone(browser, 375)
     log_in(page, live_server.url, "moderator", PASSWORD)
     page.goto(f"{live_server.url}/wiki/Interleukin-2/")
-    assert page.get_by_role("button", name="Log out").is_visible()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
     assert small_targets(page) == []
     context.close()
 

@@ -7,6 +7,7 @@ test-results/search-suggestions-phone.png."""
 import os
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser import (
     BEST_PRACTICE_TAGS,
@@ -136,7 +137,7 @@ def test_suggestions_by_keyboard_alone(page, live_server, demo, console_errors):
     assert search_box(page).input_value() == "s"
     # Down opens the list again at its first suggestion.
     page.keyboard.press("ArrowDown")
-    assert suggestions(page).is_visible()
+    expect(suggestions(page)).to_be_visible()
     assert chosen(page) == titles[0]
     page.keyboard.press("Escape")
     # More letters, with a typo: a new list, and Enter opens the chosen page.
@@ -164,7 +165,7 @@ def test_tab_and_a_click_elsewhere_close_the_list(page, live_server, demo):
     assert suggestions(page).is_hidden()
     assert search_box(page).get_attribute("aria-expanded") == "false"
     search_box(page).click()
-    assert suggestions(page).is_visible()
+    expect(suggestions(page)).to_be_visible()
     page.locator("h1").click()
     assert suggestions(page).is_hidden()
 
