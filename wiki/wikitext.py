@@ -13,6 +13,13 @@ The token list is the parser's documented intermediate form
 template call, which needs its parameters as wikitext, goes through the tree
 builder, on its own tokens.
 
+A page's revisions share most of their paragraphs. Given a
+``paragraph_cache`` (the import keeps one a page), ``convert`` cuts the text
+at the blank lines that no construct spans (``_paragraph_texts``) and walks
+each paragraph once, keyed by its text and, when its markdown can depend on
+them, the footnote and link numbers before it; the markdown is exactly what
+one walk of the whole text writes (tests/test_wikitext_paragraphs.py).
+
 The tokenizer retries every opener it cannot close against the rest of the
 text, so a hostile text of unclosed ``{|``, ``<div>`` or ``[[a|`` takes time
 in the square of its length (48 KB of ``{|`` took 18 s). ``_defuse_unclosed``
@@ -190,6 +197,7 @@ def convert(
     *,
     templates: Mapping[str, str] | None = None,
     expansion_cache: dict | None = None,
+    paragraph_cache: dict | None = None,
 ) -> Conversion:
     """Convert one revision's wikitext to markdown.
 
@@ -201,14 +209,24 @@ def convert(
 
     `expansion_cache`: a dict the caller keeps between calls with the same
     `templates` (an import keeps one), so that a template call met again (in
-    the next revision of a page, say) is not expanded again."""
+    the next revision of a page, say) is not expanded again.
+
+    `paragraph_cache`: likewise, a dict the caller keeps between the
+    revisions of one page, so that a paragraph an earlier revision had too
+    is not walked again (``_convert_by_paragraphs``). The result is the same
+    with or without it."""
     text = (wikitext or "").replace("\r\n", "\n").replace("\r", "\n")
     if len(text) > MAX_WIKITEXT_LENGTH:
         return _as_plain_text(text)
     redirect_prefix = _REDIRECT_RE.match(text)
     body = text[redirect_prefix.end() :] if redirect_prefix else text
+    templates = templates or {}
+    if paragraph_cache is not None and not redirect_prefix:
+        converted = _convert_by_paragraphs(body, templates, expansion_cache, paragraph_cache)
+        if converted is not None:
+            return converted
     tokens = _tokenize(body)
-    converter = _Converter(tokens, templates or {}, expansion_cache)
+    converter = _Converter(tokens, templates, expansion_cache)
     redirect = None
     if redirect_prefix and tokens and type(tokens[0]) is T.WikilinkOpen:
         redirect = converter.redirect_target()
@@ -224,6 +242,226 @@ def convert(
         unconverted=list(converter.unconverted),
         redirect=redirect,
         links=list(converter.links),
+    )
+
+
+# What the paragraph scanner reads: comments, tags, brackets and braces,
+# runs of apostrophes (bold and italic) and blank lines.
+_SCAN_RE = re.compile(r"<!--|-->|<(/?)([A-Za-z][A-Za-z0-9]*)\b[^<>]*?(/?)>|[\[\]{}]|'{2,}|\n\n+|\n")
+# Tags whose content the tokenizer reads as plain text, and tags that have no
+# content.
+_RAW_TAGS = {"nowiki", "pre", "math", "source", "syntaxhighlight", "code", "chem", "score"}
+_VOID_TAGS = {"br", "wbr", "hr", "img", "meta", "link", "references"}
+# Whether a paragraph's markdown can depend on the page's state before it:
+# footnotes (a <ref>, or a template that may hold one) and the numbers of
+# bare external links.
+_STATEFUL_RE = re.compile(r"<ref|\{\{|\[[^\[\]\s|]*:|\[//", re.IGNORECASE)
+# Below this many characters a text is walked whole.
+_MIN_PARAGRAPHS_LENGTH = 1_000
+# A page's paragraphs kept for its next revisions; past this many the cache
+# starts again (memory stays bounded however long a history is).
+MAX_CACHED_PARAGRAPHS = 5_000
+
+
+def _paragraph_texts(text: str) -> list[str]:
+    """``text`` cut at each blank line that no construct spans: the
+    paragraphs, each of which the tokenizer reads alone exactly as it reads
+    it within the whole text. Conservative: a blank line is a cut only when
+    every bracket, brace and tag opened since the last cut was closed, no
+    comment or raw tag (``<nowiki>``, ``<pre>``) is open, and the bold and
+    italic runs since then paired up line by line, properly nested (the
+    tokenizer lets an unclosed ``''`` or a table span blank lines, so any
+    doubt leaves the paragraphs joined)."""
+    cuts: list[tuple[int, int]] = []
+    brackets = braces = 0
+    tags: dict[str, int] = {}
+    styles: list[int] = []  # the open bold (3) and italic (2) runs of this line
+    styles_ok = True
+    comment = False
+    raw: str | None = None
+    for match in _SCAN_RE.finditer(text):
+        found = match.group(0)
+        if comment:
+            comment = found != "-->"
+            continue
+        if raw is not None:
+            if match.group(1) and match.group(2).lower() == raw:
+                raw = None
+            continue
+        first = found[0]
+        if first == "\n":
+            if styles:
+                styles_ok = False
+            styles = []
+            if len(found) > 1 and styles_ok and not (brackets or braces) and not any(tags.values()):
+                cuts.append(match.span())
+            continue
+        if found == "<!--":
+            comment = True
+        elif first == "<" and match.group(2):
+            name = match.group(2).lower()
+            if match.group(1):
+                if tags.get(name):
+                    tags[name] -= 1
+            elif name in _RAW_TAGS and not match.group(3):
+                raw = name
+            elif not match.group(3) and name not in _VOID_TAGS:
+                tags[name] = tags.get(name, 0) + 1
+        elif first == "[":
+            brackets += 1
+        elif first == "]":
+            brackets = max(brackets - 1, 0)
+        elif first == "{":
+            braces += 1
+        elif first == "}":
+            braces = max(braces - 1, 0)
+        elif first == "'":
+            if len(found) not in (2, 3):
+                styles_ok = False
+            elif styles and styles[-1] == len(found):
+                styles.pop()
+            elif len(found) in styles:
+                styles_ok = False  # crossed: an italic run closed inside a bold one
+            else:
+                styles.append(len(found))
+    if comment or raw is not None or not cuts:
+        return [text]
+    pieces, start = [], 0
+    for cut_start, cut_end in cuts:
+        pieces.append(text[start:cut_start])
+        start = cut_end
+    pieces.append(text[start:])
+    return [piece for piece in pieces if piece]
+
+
+@dataclass(frozen=True)
+class _Paragraph:
+    """One paragraph walked from a given page state: its markdown lines and
+    what it added to the page's notes, links, categories and reports."""
+
+    lines: tuple[str, ...]
+    kind: str
+    notes_added: int
+    note_numbers: tuple[tuple[str, int], ...]
+    notes: tuple[tuple[int, str], ...]
+    external_links_added: int
+    expansions: int
+    characters: int
+    categories: tuple[tuple[str, str], ...]
+    links: tuple[str, ...]
+    expanded: tuple[str, ...]
+    removed: tuple[str, ...]
+    unconverted: tuple[str, ...]
+
+
+def _convert_by_paragraphs(
+    body: str, templates: Mapping[str, str], expansion_cache: dict | None, cache: dict
+) -> Conversion | None:
+    """``convert``'s result for a text's ``tokens``, walking each paragraph
+    (``_paragraphs``) once a page: a paragraph met again in the same state
+    (its footnote and link numbers so far) takes its markdown from ``cache``.
+    The page's markdown is the paragraphs' lines, a blank line between two,
+    as one walk writes them: after a blank line every kind of block starts
+    afresh (``_Block._separate``), except a definition list, which the next
+    paragraph's ``:`` line continues; None then (the caller walks the whole
+    text)."""
+    if len(body) < _MIN_PARAGRAPHS_LENGTH:
+        return None
+    paragraphs = _paragraph_texts(body)
+    if len(paragraphs) < 2:
+        return None
+    if len(cache) > MAX_CACHED_PARAGRAPHS:
+        cache.clear()
+    page = _Converter([], templates, expansion_cache)
+    lines: list[str] = []
+    for number, paragraph in enumerate(paragraphs):
+        key = paragraph
+        if _STATEFUL_RE.search(paragraph):
+            key = (
+                paragraph,
+                page.note_count,
+                tuple(page.note_numbers.items()),
+                tuple(n for n, text in page.notes.items() if text),
+                page.external_count,
+            )
+        walked = cache.get(key)
+        if walked is None or not _within_limits(page, walked):
+            walked = _walk_paragraph(paragraph, page, templates, expansion_cache)
+            if _within_limits(page, walked):
+                cache[key] = walked
+        if walked.kind == "deflist" and number < len(paragraphs) - 1:
+            return None
+        page.note_count += walked.notes_added
+        page.note_numbers.update(walked.note_numbers)
+        page.notes.update(walked.notes)
+        page.external_count += walked.external_links_added
+        page.expansions += walked.expansions
+        page.expanded_characters += walked.characters
+        page.categories.extend(walked.categories)
+        for names, found in (
+            (page.links, walked.links),
+            (page.expanded, walked.expanded),
+            (page.removed, walked.removed),
+            (page.unconverted, walked.unconverted),
+        ):
+            for name in found:
+                names.setdefault(name, None)
+        if walked.lines:
+            if lines:
+                lines.append("")
+            lines.extend(walked.lines)
+    markdown = _restore_defused(page.assemble("\n".join(lines)))
+    return Conversion(
+        markdown=markdown,
+        categories=page.categories,
+        templates_expanded=list(page.expanded),
+        templates_removed=list(page.removed),
+        unconverted=list(page.unconverted),
+        redirect=None,
+        links=list(page.links),
+    )
+
+
+def _within_limits(page: _Converter, walked: _Paragraph) -> bool:
+    """Whether ``walked``'s template expansions fit in what the page has
+    left of its limits (the limits' counters only grow: a walk that ends
+    within them was never cut short by them)."""
+    return (
+        page.expansions + walked.expansions <= MAX_TEMPLATE_EXPANSIONS
+        and page.expanded_characters + walked.characters <= MAX_EXPANDED_CHARACTERS
+    )
+
+
+def _walk_paragraph(
+    paragraph: list, page: _Converter, templates: Mapping[str, str], expansion_cache: dict | None
+) -> _Paragraph:
+    """Walk one paragraph from the page's state so far."""
+    converter = _Converter(_tokenize(paragraph), templates, expansion_cache)
+    converter.note_count = page.note_count
+    converter.note_numbers = dict(page.note_numbers)
+    converter.notes = dict(page.notes)
+    converter.external_count = page.external_count
+    converter.expansions = page.expansions
+    converter.expanded_characters = page.expanded_characters
+    converter._walk(())
+    block = converter.blocks[0]
+    block.end_line()
+    return _Paragraph(
+        lines=tuple(block.out),
+        kind=block.kind,
+        notes_added=converter.note_count - page.note_count,
+        note_numbers=tuple(
+            (name, n) for name, n in converter.note_numbers.items() if name not in page.note_numbers
+        ),
+        notes=tuple((n, text) for n, text in converter.notes.items() if page.notes.get(n) != text),
+        external_links_added=converter.external_count - page.external_count,
+        expansions=converter.expansions - page.expansions,
+        characters=converter.expanded_characters - page.expanded_characters,
+        categories=tuple(converter.categories),
+        links=tuple(converter.links),
+        expanded=tuple(converter.expanded),
+        removed=tuple(converter.removed),
+        unconverted=tuple(converter.unconverted),
     )
 
 
@@ -607,7 +845,11 @@ class _Converter:
 
     def run(self) -> str:
         self._walk(())
-        body = self.blocks[0].finish().strip("\n")
+        return self.assemble(self.blocks[0].finish())
+
+    def assemble(self, body: str) -> str:
+        """The page's markdown from its body's: the footnotes at the end."""
+        body = body.strip("\n")
         if self.notes:
             definitions = [f"[^{n}]: {self.notes.get(n) or ' '}" for n in sorted(self.notes)]
             body = (body + "\n\n" if body else "") + "\n".join(definitions)
