@@ -3,8 +3,9 @@
 Usage: make bench-import (PAGES=... to scale down; 10,000 by default, 10
 revisions a page). Writes a schema 0.11 dump as dumpBackup.php --full does
 (streamed to a temporary file), imports it into a fresh temporary SQLite
-database in this process, and prints revisions a second and the process's
-memory (RSS) at 25, 50, 75 and 100% of the revisions, and its peak.
+database (this process writes, its conversion workers convert), and prints
+revisions a second, the memory (RSS) of this process and of each worker at
+25, 50, 75 and 100% of the revisions, and this process's peak.
 """
 
 import os
@@ -121,17 +122,35 @@ def write_dump(path: Path, pages: int) -> int:
     return pages * REVISIONS_PER_PAGE
 
 
-def rss_mb() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
+def rss_mb(pid: int | str = "self") -> float:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except FileNotFoundError:  # a process that has just ended
+        pass
     return 0.0
 
 
+def worker_rss_mb() -> list[float]:
+    """The memory of each conversion worker (this process's children)."""
+    children = []
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            children += (task / "children").read_text().split()
+        except FileNotFoundError:
+            continue
+    return [rss_mb(pid) for pid in children]
+
+
 def cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    """CPU time of this process and of its ended children (the workers)."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    return total
 
 
 def main():
@@ -162,7 +181,7 @@ def main():
         def progress(done):
             for mark in marks:
                 if marks[mark] is None and done * 100 >= total * mark:
-                    marks[mark] = (time.perf_counter() - started, rss_mb())
+                    marks[mark] = (time.perf_counter() - started, rss_mb(), worker_rss_mb())
 
         started = time.perf_counter()
         cpu_started = cpu_seconds()
@@ -175,18 +194,22 @@ def main():
     load = os.getloadavg()
     print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs")
     print(f"check pass: {checked:.1f} s")
-    print(f"{'done':>6}{'seconds':>10}{'RSS MB':>9}")
-    for mark, (seconds, rss) in marks.items():
-        print(f"{mark:>5}%{seconds:>10.1f}{rss:>9.0f}")
+    print(f"{'done':>6}{'seconds':>10}{'RSS MB':>9}  workers' RSS MB")
+    for mark, (seconds, rss, workers) in marks.items():
+        shown = " ".join(f"{worker:.0f}" for worker in workers) or "-"
+        print(f"{mark:>5}%{seconds:>10.1f}{rss:>9.0f}  {shown}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     imported = report.revisions.count
     print(
         f"imported {imported} revisions of {report.pages_created.count} pages in {elapsed:.1f} s: "
         f"{imported / elapsed:.0f} revisions a second; peak RSS {peak:.0f} MB"
     )
-    # On a busy machine the process waits for a CPU: its own CPU time says
+    # On a busy machine the processes wait for a CPU: their CPU time says
     # what the import costs.
-    print(f"CPU time {cpu:.1f} s: {imported / cpu:.0f} revisions a CPU second")
+    print(
+        f"CPU time {cpu:.1f} s (this process and its {mediawiki.conversion_workers()} "
+        f"conversion workers): {imported / cpu:.0f} revisions a CPU second"
+    )
     sys.stdout.flush()
 
 

@@ -4,6 +4,7 @@ idempotence, malformed dumps and the dry run."""
 
 import datetime
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -262,3 +263,70 @@ def test_progress_bar_only_on_a_terminal(db):
     terminal = TerminalOutput()
     call_command("importmediawiki", str(FULL), "--dry-run", stdout=terminal)
     assert "\r[" in terminal.getvalue() and "100%" in terminal.getvalue()
+
+
+def database_contents():
+    """Everything an import writes, as comparable values."""
+    from wiki.models import Link
+
+    pages = {
+        page.title: (page.body, page.redirect_to, page.size)
+        for page in Page.objects.order_by("title")
+    }
+    versions = sorted(
+        (info.title, info.mediawiki_id, info.size, info.size_change, info.author_name)
+        for info in RevisionInfo.objects.all()
+    )
+    serialized = sorted(
+        (fields["title"], fields["body"])
+        for data in Version.objects.values_list("serialized_data", flat=True)
+        for fields in [json.loads(data)[0]["fields"]]
+    )
+    links = sorted(Link.objects.values_list("source__title", "target_key", "target_title"))
+    categories = sorted(
+        PageCategory.objects.values_list("page__title", "category__name", "sort_key")
+    )
+    return pages, versions, serialized, links, categories
+
+
+@pytest.mark.django_db(transaction=True)
+def test_conversion_workers_write_what_one_process_writes():
+    output = run_import(FULL, "--workers", "0")
+    alone = database_contents()
+    assert "Import finished." in output
+    call_command("flush", interactive=False, verbosity=0)
+    assert not Page.objects.exists()
+    run_import(FULL, "--workers", "2")
+    assert database_contents() == alone
+
+
+def test_the_same_page_twice_in_a_dump_is_one_page_with_both_parts(db, tmp_path):
+    text = FULL.read_text()
+    start = text.index("<page>")
+    end = text.index("</page>", start) + len("</page>")
+    first = text[start:end]
+    revisions = first.count("<revision>")
+    assert revisions >= 2
+    # The page's first revision alone, then (another <page> of the same id)
+    # the rest: as Special:Export writes a page asked for twice.
+    cut = first.index("</revision>") + len("</revision>")
+    second_part = first[cut:]
+    head = first[: first.index("<revision>")]
+    split = first[:cut] + "\n</page>\n" + head + second_part
+    dump = tmp_path / "twice.xml"
+    dump.write_text(text[:start] + split + text[end:])
+    run_import(dump, "--workers", "2")
+    title = Page.objects.get(mediawiki__mediawiki_id=_first_page_id(first)).title
+    assert len(history(title)) == revisions
+    assert not Page.objects.filter(title=f"{title} (2)").exists()
+
+
+def _first_page_id(page_xml):
+    after_ns = page_xml[page_xml.index("</ns>") :]
+    return int(after_ns[after_ns.index("<id>") + 4 : after_ns.index("</id>")])
+
+
+def test_workers_out_of_range_is_refused(db):
+    with pytest.raises(CommandError, match="--workers must be between 0 and"):
+        run_import(FULL, "--workers", "-1")
+    assert not Page.objects.exists()

@@ -19,6 +19,10 @@ Two passes over the file:
    MediaWiki id is already here is not imported again, so running the same
    import twice adds nothing.
 
+Converting and rendering (pure work) run in ``conversion_workers()``
+processes a few pages ahead, while this process reads the dump and writes
+the pages in its order, so an import uses every CPU.
+
 Rows are written as ``wiki.transfer`` writes them (the same django-reversion
 Version rows ``save_page`` would write, with a few bulk inserts a page), and
 the current text is rendered, linked, indexed and put in its categories as a
@@ -27,7 +31,11 @@ save would.
 
 from __future__ import annotations
 
+import collections
+import concurrent.futures
 import datetime
+import multiprocessing
+import os
 import re
 import xml.parsers.expat
 from collections.abc import Callable
@@ -39,10 +47,11 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from reversion.models import Revision, Version
 
-from wiki import search
+from wiki import plaintext, search
 from wiki.content import PageContent
 from wiki.models import Category, MediaWikiPage, Page, RevisionInfo
-from wiki.render_cache import prepared_renders
+from wiki.render_cache import cached_render, prepared_renders
+from wiki.rendering import MarkupTooComplex
 from wiki.services import (
     MAX_SUMMARY_LENGTH,
     bump_link_versions,
@@ -61,6 +70,10 @@ CATEGORY_NAMESPACE = 14
 EXAMPLES = 5
 # Bytes read from the dump at a time by the check pass.
 READ_CHUNK = 1 << 20
+# How many pages a conversion worker may be ahead of the writing.
+PAGES_AHEAD = 4
+# The most conversion workers an import starts.
+MAX_WORKERS = 32
 
 # What mwxml accepts inside <page> and <revision> (mwxml.iteration.page and
 # .revision raise on anything else): checked here first, with a line number.
@@ -350,6 +363,94 @@ class _Revision:
     is_minor: bool
 
 
+@dataclass
+class _PendingPage:
+    """A main-namespace page read from the dump and waiting for its texts'
+    conversion: its revisions to import (``rows``, bodies not yet filled)
+    and their wikitext."""
+
+    mediawiki_id: int
+    mediawiki: str
+    target: Page | None
+    redirect: str | None
+    texts: list[str]
+    rows: list[_Revision]
+
+
+@dataclass
+class _ConvertedPage:
+    """One page's texts converted: each revision's body and its conversion
+    (what the report needs of it: its markdown is the body), the newest
+    body's render (None: render it when writing) and its plain text
+    for the search index (None likewise)."""
+
+    conversions: list
+    bodies: list[str]
+    render: object = None
+    extracted: dict | None = None
+
+
+class PageConverter:
+    """Converts a page's revisions, oldest first, and (``render``) renders
+    the newest, as the import needs them. Pure (no database), so that it can
+    run in another process: one a worker, each with its own caches of
+    template calls and of paragraphs."""
+
+    def __init__(self, templates: dict[str, str], *, render: bool):
+        self.templates = templates
+        self.render = render
+        # Template calls already expanded in this import.
+        self.expansion_cache: dict = {}
+
+    def convert(self, text: str, paragraph_cache: dict | None = None):
+        return convert(
+            text or "",
+            templates=self.templates,
+            expansion_cache=self.expansion_cache,
+            paragraph_cache=paragraph_cache,
+        )
+
+    def page(self, texts: list[str], redirect: str | None) -> _ConvertedPage:
+        # A page's revisions share most of their paragraphs: each is walked once.
+        paragraphs: dict = {}
+        conversions = [self.convert(text, paragraphs) for text in texts]
+        bodies = [_body(conversion) for conversion in conversions]
+        if redirect and not conversions[-1].redirect:
+            # <redirect title=...> without "#REDIRECT" in the text
+            bodies[-1] = f"#REDIRECT [[{redirect}]]\n" + bodies[-1]
+        for conversion in conversions:
+            conversion.markdown = conversion.links = None  # in bodies; not sent back twice
+        converted = _ConvertedPage(conversions=conversions, bodies=bodies)
+        if self.render:
+            try:
+                converted.render = cached_render(bodies[-1])
+            except MarkupTooComplex:
+                return converted  # rendered when written, as a save does
+            with prepared_renders({bodies[-1]: converted.render}):
+                converted.extracted = plaintext.extract(bodies[-1])
+        return converted
+
+
+# The converter of a worker process (``_start_worker``).
+_worker_converter: PageConverter | None = None
+
+
+def _start_worker(templates: dict[str, str], render: bool) -> None:
+    global _worker_converter
+    _worker_converter = PageConverter(templates, render=render)
+
+
+def _convert_in_worker(texts: list[str], redirect: str | None) -> _ConvertedPage:
+    return _worker_converter.page(texts, redirect)
+
+
+def conversion_workers() -> int:
+    """How many processes convert pages beside the one that writes them:
+    one a CPU (none on a machine with one: it converts them itself)."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return min(cpus, MAX_WORKERS) if (cpus or 1) > 1 else 0
+
+
 class _Authors:
     """Local users by MediaWiki author name (None when no user has it),
     looked up once a name."""
@@ -418,8 +519,8 @@ class Importer:
         self.titles_taken: set[str] = set()
         self.categories_seen: set[str] = set()
         self.revisions_read = 0
-        # Template calls already expanded in this import, for the converter.
-        self.expansion_cache: dict = {}
+        # For category pages' descriptions (read in this process).
+        self.converter = PageConverter(summary.templates, render=False)
 
     def _taken(self, title: str) -> bool:
         key = title_key(title)
@@ -433,11 +534,10 @@ class Importer:
             title = title[len(prefix) + 1 :]
         return title
 
-    def page(self, page) -> None:
-        """Import one mwxml page (or count it, for other namespaces)."""
-        if page.namespace == MAIN_NAMESPACE:
-            self._main_page(page)
-        elif page.namespace == CATEGORY_NAMESPACE:
+    def other_page(self, page) -> None:
+        """Import or count one mwxml page of a namespace other than the main
+        one: a category page's text becomes its category's description."""
+        if page.namespace == CATEGORY_NAMESPACE:
             self._category_page(page)
         else:
             revisions = sum(1 for _ in page)
@@ -447,17 +547,18 @@ class Importer:
             namespace = self.summary.namespaces.get(page.namespace) or f"namespace {page.namespace}"
             _tally(self.report.skipped_namespaces, namespace, page.title)
 
-    def _converted(self, title: str, text: str):
-        conversion = convert(
-            text or "", templates=self.summary.templates, expansion_cache=self.expansion_cache
-        )
-        for name in conversion.templates_removed:
-            _tally(self.report.templates_removed, str(name), title)
-        for construct in conversion.unconverted:
-            _tally(self.report.unconverted, str(construct), title)
-        return conversion
+    def _report_conversions(self, title: str, conversions) -> None:
+        for conversion in conversions:
+            for name in conversion.templates_removed:
+                _tally(self.report.templates_removed, str(name), title)
+            for construct in conversion.unconverted:
+                _tally(self.report.unconverted, str(construct), title)
 
-    def _main_page(self, page) -> None:
+    def prepare_main_page(self, page) -> _PendingPage | None:
+        """Read one main-namespace page's revisions and decide, from what is
+        here already, which of them to import: a ``_PendingPage`` whose texts
+        are then converted (``convert_page``, perhaps in another process),
+        or None when nothing is to be imported (counted in the report)."""
         revisions = sorted(page, key=lambda revision: (revision.timestamp, revision.id))
         self.revisions_read += len(revisions)
         ids = [revision.id for revision in revisions]
@@ -469,12 +570,12 @@ class Importer:
         new = [revision for revision in revisions if revision.id not in existing]
         if not new:
             self.report.pages_already_here.add(mediawiki)
-            return
+            return None
         known = MediaWikiPage.objects.filter(mediawiki_id=page.id).select_related("page").first()
         target = known.page if known is not None else None
         if target is not None and not self._is_imported_current(target):
             self.report.pages_changed_here.add(target.title)
-            return
+            return None
         if target is not None:
             # History here only grows at its end: a revision older than the
             # newest one imported (from a dump of current revisions, say)
@@ -493,30 +594,43 @@ class Importer:
             new = [revision for revision in new if revision not in older]
             if not new:
                 self.report.pages_already_here.add(mediawiki)
-                return
-        title = target.title if target is not None else self._new_title(mediawiki)
-        conversions = [self._converted(title, revision.text) for revision in new]
+                return None
+        return _PendingPage(
+            mediawiki_id=page.id,
+            mediawiki=mediawiki,
+            target=target,
+            redirect=mediawiki_title(page.redirect) if page.redirect else None,
+            texts=[revision.text or "" for revision in new],
+            rows=[
+                _Revision(
+                    mediawiki_id=revision.id,
+                    body="",
+                    date=_when(revision),
+                    author=(revision.user.text if revision.user is not None else "") or "",
+                    summary=revision.comment or "",
+                    is_minor=bool(revision.minor),
+                )
+                for revision in new
+            ],
+        )
+
+    def finish_main_page(self, pending: _PendingPage, converted: _ConvertedPage) -> None:
+        """Write one page (``prepare_main_page``'s) with its converted texts,
+        in order, and count it in the report."""
+        target = pending.target
+        title = target.title if target is not None else self._new_title(pending.mediawiki)
+        self._report_conversions(title, converted.conversions)
         rows = [
-            _Revision(
-                mediawiki_id=revision.id,
-                body=_body(conversion),
-                date=_when(revision),
-                author=(revision.user.text if revision.user is not None else "") or "",
-                summary=revision.comment or "",
-                is_minor=bool(revision.minor),
-            )
-            for revision, conversion in zip(new, conversions, strict=True)
+            _Revision(**{**row.__dict__, "body": body})
+            for row, body in zip(pending.rows, converted.bodies, strict=True)
         ]
-        last = conversions[-1]
-        if page.redirect and not last.redirect:  # <redirect title=...> without "#REDIRECT"
-            rows[-1] = _with_redirect(rows[-1], mediawiki_title(page.redirect))
         if not self.dry_run:
-            self._write(target, title, page.id, mediawiki, rows)
+            self._write(target, title, pending.mediawiki_id, pending.mediawiki, rows, converted)
         (self.report.pages_created if target is None else self.report.pages_updated).add(title)
         self.report.revisions.add(title, len(rows))
         if rows[-1].body.lstrip().upper().startswith("#REDIRECT"):
             self.report.redirects.add(title)
-        for name, _ in last.categories:
+        for name, _ in converted.conversions[-1].categories:
             if title_key(name) not in self.categories_seen:
                 self.categories_seen.add(title_key(name))
                 self.report.categories.add(name)
@@ -533,12 +647,18 @@ class Importer:
             self.report.renamed.append((mediawiki, title))
         return title
 
-    def _write(self, target, title, mediawiki_id, mediawiki, rows) -> None:
+    def _write(self, target, title, mediawiki_id, mediawiki, rows, converted) -> None:
         users = [self.authors.user(row.author) if row.author else None for row in rows]
-        with prepared_renders(render_before_writing(rows[-1].body)), transaction.atomic():
-            write_revisions(target, title, rows, users)
+        body = rows[-1].body
+        if converted.render is not None:
+            renders = {body: converted.render}
+        else:
+            renders = render_before_writing(body)
+        if converted.extracted is not None:
+            plaintext.remember(body, converted.extracted)
+        with prepared_renders(renders), transaction.atomic():
+            page = write_revisions(target, title, rows, users)
             if target is None:
-                page = Page.objects.get(key=title_key(title))
                 MediaWikiPage.objects.create(
                     page=page, mediawiki_id=mediawiki_id, mediawiki_title=mediawiki
                 )
@@ -548,7 +668,11 @@ class Importer:
         self.revisions_read += len(revisions)
         name = _title_here(mediawiki_title(self._name(page)))
         text = revisions[-1].text if revisions else ""
-        description = _body(self._converted(f"Category:{name}", text)) if text else ""
+        description = ""
+        if text:
+            conversion = self.converter.convert(text)
+            self._report_conversions(f"Category:{name}", [conversion])
+            description = _body(conversion)
         # The category page's own categories are its parents: not shown here.
         description = re.sub(r"(?im)^\[\[Category:[^\]]*\]\]\s*$", "", description).strip()
         if not description:
@@ -567,11 +691,6 @@ class Importer:
 
 def _when(revision) -> datetime.datetime:
     return datetime.datetime.fromtimestamp(revision.timestamp.unix(), tz=datetime.UTC)
-
-
-def _with_redirect(row: _Revision, target: str) -> _Revision:
-    body = f"#REDIRECT [[{target}]]\n" + row.body
-    return _Revision(**{**row.__dict__, "body": body})
 
 
 def write_revisions(target: Page | None, title: str, rows: list[_Revision], users: list) -> Page:
@@ -629,18 +748,69 @@ def import_dump(
     *,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
+    workers: int | None = None,
 ) -> ImportReport:
     """Import the dump at ``path``, already checked by ``check_dump`` (which
     gave ``summary``), page by page, each page in its own transaction.
     ``dry_run`` writes nothing and reports what would be done. Calls
-    ``progress(revisions read)`` after each page. Returns the report."""
+    ``progress(revisions done)`` after each page. Returns the report.
+
+    This process reads the dump and writes every page, in the dump's order;
+    ``workers`` processes (default ``conversion_workers()``; 0: none) convert
+    and render the pages meanwhile, a few pages ahead of the writing, so
+    that memory stays flat."""
     importer = Importer(summary, dry_run=dry_run, progress=progress)
-    with open(path, "rb") as source:
-        dump = mwxml.Dump.from_file(source)
-        for page in dump:
-            importer.page(page)
-            if progress is not None:
-                progress(importer.revisions_read)
+    if workers is None:
+        workers = conversion_workers()
+    pool = None
+    if workers:
+        pool = concurrent.futures.ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_start_worker,
+            initargs=(summary.templates, not dry_run),
+        )
+    converter = PageConverter(summary.templates, render=not dry_run)
+    waiting: collections.deque = collections.deque()
+    in_flight = 0
+
+    def finish_one() -> None:
+        nonlocal in_flight
+        pending, conversion = waiting.popleft()
+        converted = conversion.result() if pool is not None else conversion
+        importer.finish_main_page(pending, converted)
+        in_flight -= len(pending.rows)
+        if progress is not None:
+            progress(importer.revisions_read - in_flight)
+
+    try:
+        with open(path, "rb") as source:
+            dump = mwxml.Dump.from_file(source)
+            for page in dump:
+                if page.namespace != MAIN_NAMESPACE:
+                    importer.other_page(page)
+                    continue
+                if any(pending.mediawiki_id == page.id for pending, _ in waiting):
+                    while waiting:  # the same page twice: the first is written first
+                        finish_one()
+                pending = importer.prepare_main_page(page)
+                if pending is None:
+                    if progress is not None:
+                        progress(importer.revisions_read - in_flight)
+                    continue
+                if pool is not None:
+                    conversion = pool.submit(_convert_in_worker, pending.texts, pending.redirect)
+                else:
+                    conversion = converter.page(pending.texts, pending.redirect)
+                waiting.append((pending, conversion))
+                in_flight += len(pending.rows)
+                while len(waiting) > PAGES_AHEAD * max(workers, 1) or (pool is None and waiting):
+                    finish_one()
+            while waiting:
+                finish_one()
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     if not dry_run and importer.report.revisions.count and connection.vendor == "postgresql":
         # As after importpages: without planner statistics PostgreSQL
         # searched a fresh 10,000-page import six times slower.

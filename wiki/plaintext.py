@@ -75,8 +75,24 @@ def _extract(body: str) -> dict[str, str] | None:
     return {"text": text, "first_paragraph": paragraph}
 
 
+def _cache_key(body: str) -> str:
+    return f"wiki:plaintext:{RENDER_VERSION}:{body_digest(body)}"
+
+
+def extract(body: str) -> dict[str, str] | None:
+    """What ``plain_text`` reads from ``body``'s render, uncached (None for a
+    body the renderer cannot take): made in another process, it is handed
+    to ``remember``."""
+    return _extract(body)
+
+
+def remember(body: str, extracted: dict[str, str]) -> None:
+    """Cache ``extracted`` (``extract(body)``, made elsewhere) as ``body``'s."""
+    cache.set(_cache_key(body), extracted, PLAINTEXT_CACHE_SECONDS)
+
+
 def _extracted(body: str) -> dict[str, str]:
-    cache_key = f"wiki:plaintext:{RENDER_VERSION}:{body_digest(body)}"
+    cache_key = _cache_key(body)
     extracted = cache.get(cache_key)
     if extracted is None:
         extracted = _extract(body)

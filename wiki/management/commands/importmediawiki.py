@@ -24,8 +24,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="write nothing; print what would be imported"
         )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="processes that convert pages while this one writes them "
+            "(default: one a CPU; 0: convert here)",
+        )
 
-    def handle(self, *args, dump, dry_run, **options):
+    def handle(self, *args, dump, dry_run, workers, **options):
+        if workers is not None and not 0 <= workers <= mediawiki.MAX_WORKERS:
+            raise CommandError(f"--workers must be between 0 and {mediawiki.MAX_WORKERS}.")
         started = time.monotonic()
         try:
             summary = mediawiki.check_dump(dump)
@@ -40,7 +49,11 @@ class Command(BaseCommand):
             f"{len(summary.templates)} templates."
         )
         report = mediawiki.import_dump(
-            dump, summary, dry_run=dry_run, progress=self._progress_bar(summary.revisions)
+            dump,
+            summary,
+            dry_run=dry_run,
+            progress=self._progress_bar(summary.revisions),
+            workers=workers,
         )
         for line in report.lines():
             self.stdout.write(line)
