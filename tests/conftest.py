@@ -154,7 +154,7 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_view_buffer():
-    """Page views buffered in this process (no Redis) belong to one test."""
+    """Page views buffered in this process belong to one test."""
     from wiki.page_views import discard_local_views
 
     discard_local_views()

@@ -226,6 +226,7 @@ def test_no_ip_address_is_kept_in_redis(make_page, country_database):
     anonymous = browser_client(REMOTE_ADDR=CLIENT_ADDRESS)
     anonymous.get("/wiki/Interleukin-2/")
     anonymous.post("/wiki/Interleukin-2/vote/", {"useful": "yes"})
+    page_views.push_local_views()
     client = page_views._redis()
     needle = CLIENT_ADDRESS.encode()
     keys = list(client.scan_iter())
@@ -310,3 +311,37 @@ def test_old_view_totals_stay_out_of_the_last_30_days(make_page):
 
     annotated = Page.objects.with_feedback(views_since=today - datetime.timedelta(days=29)).get()
     assert annotated.recent_views == 2
+
+
+@pytest.mark.redis
+def test_views_buffered_in_the_process_are_counted_by_the_flush(client, make_page):
+    page = make_page()
+    for _ in range(3):
+        client.get("/wiki/Interleukin-2/")
+    assert flush_page_views() == 3
+    assert views_of(page) == 3
+
+
+@pytest.mark.redis
+def test_views_are_pushed_to_redis_in_batches(client, make_page):
+    from django.core.cache import cache
+
+    page = make_page()
+    for _ in range(page_views.PUSH_EVERY_VIEWS):
+        client.get("/wiki/Interleukin-2/")
+    pushed = page_views._redis().hgetall(cache.make_key(page_views.PENDING_KEY))
+    assert sum(int(views) for views in pushed.values()) == page_views.PUSH_EVERY_VIEWS
+    flush_page_views()
+    assert views_of(page) == page_views.PUSH_EVERY_VIEWS
+
+
+@pytest.mark.redis
+def test_views_are_kept_when_redis_cannot_take_them(client, make_page, settings):
+    page = make_page()
+    live = settings.REDIS_URL
+    client.get("/wiki/Interleukin-2/")
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    assert page_views.push_local_views() == 0
+    settings.REDIS_URL = live
+    assert flush_page_views() == 1
+    assert views_of(page) == 1

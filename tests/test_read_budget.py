@@ -105,6 +105,7 @@ def test_page_view_goes_to_redis_not_the_database(client, articles):
         if query["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
     ]
     assert writes == []
+    page_views.push_local_views()
     pending = page_views._redis().hgetall(cache.make_key(page_views.PENDING_KEY))
     assert sum(int(views) for views in pending.values()) == 4
     assert not PageViewDay.objects.exists()

@@ -1,8 +1,14 @@
 """Page views: counted per page, per day (UTC) and, with a country database,
 per country, without a database write on each view.
 
-With Redis (``REDIS_URL``) every view is one HINCRBY on a shared hash, so any
-number of app servers count into one place; ``manage.py flushviews`` (run it
+With Redis (``REDIS_URL``) views are counted on a shared hash, so any
+number of app servers count into one place. A reader never waits on Redis
+for it: each process gathers its views in a small buffer and adds them to
+the hash with one pipelined HINCRBY batch every ``PUSH_EVERY_VIEWS`` views,
+and a thread of the process's own pushes what is left every
+``PUSH_EVERY_SECONDS`` (so a quiet site's last views reach Redis within
+seconds), as do a flush run in the process and a normal exit; a push that
+fails keeps its counts for the next one. ``manage.py flushviews`` (run it
 from cron every few minutes) renames the hash to a batch key, which no app
 server writes to any more, and adds the batch to ``PageViewDay`` in one
 transaction that also records the batch's name. A flush that dies half way is
@@ -24,6 +30,7 @@ import contextlib
 import datetime
 import functools
 import logging
+import os
 import threading
 import time
 import uuid
@@ -41,6 +48,9 @@ logger = logging.getLogger(__name__)
 
 FLUSH_EVERY_VIEWS = 200
 FLUSH_EVERY_SECONDS = 60
+# With Redis: how often a process adds its buffered views to the shared hash.
+PUSH_EVERY_VIEWS = 50
+PUSH_EVERY_SECONDS = 5
 # How long the names of written batches are kept. A batch left in Redis by a
 # flush that died after writing is finished by the next flush, minutes later.
 KEEP_BATCH_NAMES_DAYS = 7
@@ -72,16 +82,19 @@ class _LocalBuffer:
         self._counts: Counter = Counter()
         self._oldest = 0.0
 
-    def add(self, field: tuple[int, datetime.date, str]) -> ViewCounts | None:
+    def add(
+        self, field: tuple[int, datetime.date, str], every_views: int, every_seconds: float
+    ) -> ViewCounts | None:
         """Count one view; return all unwritten counts (taking them out of
-        the buffer) when it is time to write them, else None."""
+        the buffer) when it is time to write them (``every_views`` views, or
+        ``every_seconds`` since the oldest), else None."""
         with self._lock:
             if not self._counts:
                 self._oldest = time.monotonic()
             self._counts[field] += 1
             is_due = (
-                sum(self._counts.values()) >= FLUSH_EVERY_VIEWS
-                or time.monotonic() - self._oldest >= FLUSH_EVERY_SECONDS
+                sum(self._counts.values()) >= every_views
+                or time.monotonic() - self._oldest >= every_seconds
             )
             return self._take() if is_due else None
 
@@ -112,16 +125,65 @@ def count_page_view(request, page: Page) -> None:
     field = (page.pk, timezone.now().date(), country)
     client = _redis()
     if client is not None:
-        import redis
-
-        try:
-            client.hincrby(cache.make_key(PENDING_KEY), _encode_field(field), 1)
-        except redis.RedisError:
-            logger.warning("Could not count a page view in Redis", exc_info=True)
+        _start_pusher()
+        due = _local_buffer.add(field, PUSH_EVERY_VIEWS, PUSH_EVERY_SECONDS)
+        if due:
+            _push(client, due)
         return
-    due = _local_buffer.add(field)
+    due = _local_buffer.add(field, FLUSH_EVERY_VIEWS, FLUSH_EVERY_SECONDS)
     if due:
         _write_local(due)
+
+
+def _push(client, counts: ViewCounts) -> int:
+    """Add ``counts`` to the shared hash in one round trip; on failure keep
+    them for the next push. Returns the views pushed."""
+    import redis
+
+    pipeline = client.pipeline(transaction=False)
+    key = cache.make_key(PENDING_KEY)
+    for field, views in counts.items():
+        pipeline.hincrby(key, _encode_field(field), views)
+    try:
+        pipeline.execute()
+    except redis.RedisError:
+        logger.warning("Could not add page views to Redis; keeping them for later", exc_info=True)
+        _local_buffer.give_back(counts)
+        return 0
+    return sum(counts.values())
+
+
+_pusher_lock = threading.Lock()
+_pusher_pid: int | None = None
+
+
+def _start_pusher() -> None:
+    """Start this process's pushing thread once (after a fork too: a thread
+    does not survive one)."""
+    global _pusher_pid
+    if _pusher_pid == os.getpid():
+        return
+    with _pusher_lock:
+        if _pusher_pid == os.getpid():
+            return
+        _pusher_pid = os.getpid()
+        threading.Thread(target=_push_now_and_then, name="page-view-pusher", daemon=True).start()
+
+
+def _push_now_and_then() -> None:
+    while True:
+        time.sleep(PUSH_EVERY_SECONDS)
+        try:
+            push_local_views()
+        except Exception:  # never let the thread die: the next round retries
+            logger.warning("Could not push page views", exc_info=True)
+
+
+def push_local_views() -> int:
+    """Add this process's buffered views to Redis now (nothing without it)."""
+    client = _redis()
+    counts = _local_buffer.take() if client is not None else {}
+    return _push(client, counts) if counts else 0
 
 
 def _write_local(counts: ViewCounts) -> int:
@@ -134,7 +196,10 @@ def _write_local(counts: ViewCounts) -> int:
 
 
 def flush_local_views() -> int:
-    """Write this process's buffered view counts now. Returns views written."""
+    """Write this process's buffered view counts now (with Redis: add them to
+    the shared hash). Returns views written."""
+    if _redis() is not None:
+        return push_local_views()
     counts = _local_buffer.take()
     return _write_local(counts) if counts else 0
 
@@ -198,6 +263,7 @@ def flush_page_views() -> int:
         return flush_local_views()
     import redis
 
+    push_local_views()  # this process's own views first
     batch_key = cache.make_key(BATCH_KEY_PREFIX + uuid.uuid4().hex)
     # Atomic: a view counted after this goes into a new pending hash. Fails
     # when nothing was counted since the last flush.
