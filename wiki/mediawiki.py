@@ -50,7 +50,7 @@ from reversion.models import Revision, Version
 from wiki import plaintext, search
 from wiki.content import PageContent
 from wiki.models import Category, MediaWikiPage, Page, RevisionInfo
-from wiki.render_cache import cached_render, prepared_renders
+from wiki.render_cache import prepared_renders, render_in_job
 from wiki.rendering import MarkupTooComplex
 from wiki.services import (
     MAX_SUMMARY_LENGTH,
@@ -423,7 +423,9 @@ class PageConverter:
         converted = _ConvertedPage(conversions=conversions, bodies=bodies)
         if self.render:
             try:
-                converted.render = cached_render(bodies[-1])
+                # Not through the cache: a worker's own memory would keep
+                # thousands of renders that no reader ever asks it for.
+                converted.render = render_in_job(bodies[-1])
             except MarkupTooComplex:
                 return converted  # rendered when written, as a save does
             with prepared_renders({bodies[-1]: converted.render}):
