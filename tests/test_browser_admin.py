@@ -6,8 +6,8 @@ import datetime
 import os
 
 import pytest
-from playwright.sync_api import expect
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.browser import WCAG_TAGS, axe_violations, load_demo, requires_browser
 from tests.conftest import PASSWORD

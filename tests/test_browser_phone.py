@@ -134,7 +134,9 @@ def test_wide_table_scrolls_inside_its_region_with_a_visible_hint(
     assert hint.inner_text().startswith("Scroll sideways")
     # The table's last column is there to scroll to: hidden only until then.
     region.evaluate("(element) => { element.scrollLeft = element.scrollWidth; }")
-    expect(page.get_by_role("columnheader", name="Median length of complete response")).to_be_visible()
+    expect(
+        page.get_by_role("columnheader", name="Median length of complete response")
+    ).to_be_visible()
     context.close()
 
 
