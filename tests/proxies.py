@@ -49,24 +49,46 @@ def wait_until(predicate, timeout: float = REQUEST_SECONDS, message: str = "cond
         time.sleep(0.05)
 
 
-def vcl_for(backend_host: str, backend_port: int) -> str:
-    """The repository's VCL with its backend at ``backend_host:backend_port``
-    (what `make serve-cached` does with sed)."""
+def vcl_for(backends: list[tuple[str, int]]) -> str:
+    """The repository's VCL in front of ``backends`` (host, port): one is
+    what `make serve-cached` makes with sed; several share the requests
+    round robin, as the VCL's comment says."""
     text = VCL.read_text()
-    text = text.replace('.host = "127.0.0.1";', f'.host = "{backend_host}";', 1)
-    return text.replace('.port = "8000";', f'.port = "{backend_port}";', 1)
+    if len(backends) == 1:
+        host, port = backends[0]
+        text = text.replace('.host = "127.0.0.1";', f'.host = "{host}";', 1)
+        return text.replace('.port = "8000";', f'.port = "{port}";', 1)
+    start = text.index("backend app {")
+    end = text.index("}", start) + 1
+    servers = "".join(
+        f'backend app{number} {{ .host = "{host}"; .port = "{port}"; }}\n'
+        for number, (host, port) in enumerate(backends)
+    )
+    adds = "".join(
+        f"    app_servers.add_backend(app{number});\n" for number in range(len(backends))
+    )
+    # Varnish runs several definitions of one sub in order: this one first.
+    round_robin = (
+        "import directors;\n"
+        + servers
+        + "sub vcl_init {\n    new app_servers = directors.round_robin();\n"
+        + adds
+        + "}\n"
+        + "sub vcl_recv {\n    set req.backend_hint = app_servers.backend();\n}\n"
+    )
+    return text[:start] + round_robin + text[end:]
 
 
 class Varnish:
     """varnishd in the foreground on a free port, with its own working
     directory, in front of one backend; stopped by its pid."""
 
-    def __init__(self, directory: Path, backend_host: str, backend_port: int):
-        self.port = free_port()
+    def __init__(self, directory: Path, backends: list[tuple[str, int]], port: int | None = None):
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         directory.mkdir(parents=True, exist_ok=True)
         vcl = directory / "default.vcl"
-        vcl.write_text(vcl_for(backend_host, backend_port))
+        vcl.write_text(vcl_for(backends))
         self.log_path = directory / "varnishd.log"
         self.log = self.log_path.open("wb")
         self.process = subprocess.Popen(

@@ -18,7 +18,7 @@ pytestmark = [requires_varnish, pytest.mark.usefixtures("plain_static")]
 
 @pytest.fixture
 def varnish(live_server, settings, tmp_path):
-    proxy = Varnish(tmp_path / "varnish", "127.0.0.1", urlsplit(live_server.url).port)
+    proxy = Varnish(tmp_path / "varnish", [("127.0.0.1", urlsplit(live_server.url).port)])
     try:
         proxy.wait_until_ready()
         # The site as readers reach it: through the proxy.
