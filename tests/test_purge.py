@@ -248,3 +248,25 @@ def test_with_proxies_a_logged_in_page_is_not_for_keeping(moderator_client, make
     assert "private" in response["Cache-Control"]
     assert not response.has_header("Surrogate-Control")
     assert not response.has_header(purge.PAGES_HEADER)
+
+
+def test_proxy_that_never_answers_delays_no_other_proxy(
+    settings, moderator_client, make_page, recorder, commits
+):
+    black_hole = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    black_hole.bind(("127.0.0.1", 0))
+    black_hole.listen(8)
+    settings.PURGE_URLS = [f"http://127.0.0.1:{black_hole.getsockname()[1]}", recorder.url]
+    first = make_page("Interleukin-2", "First text.")
+    second = make_page("Other Page", "Other text.")
+    try:
+        with commits():
+            edit(moderator_client, first, "Second text.")
+        # By the time the edit's answer is back, the live proxy has its ban.
+        assert recorder.banned_pages() == {first.pk}
+        # The dead proxy's retries do not hold up the next change's ban.
+        with commits():
+            edit(moderator_client, second, "Changed too.")
+        assert recorder.banned_pages() == {first.pk, second.pk}
+    finally:
+        black_hole.close()

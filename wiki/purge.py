@@ -27,8 +27,10 @@ A ban is one ``BAN /`` request to each proxy with the site's own Host (from
 background thread a process; the request that made the change waits for the
 first attempt at most ``FIRST_ATTEMPT_WAIT_SECONDS``, so that a live proxy
 is current when the editor's next page loads and a dead one costs a bounded
-moment. Failed bans are retried after ``RETRY_DELAYS_SECONDS`` and then
-logged; a failed ban never fails the change.
+moment. Each proxy is asked in a thread of its own, so a dead one delays no
+other. Failed bans are retried after ``RETRY_DELAYS_SECONDS`` (while later
+changes' bans go out at once) and then logged; a failed ban never fails the
+change.
 """
 
 from __future__ import annotations
@@ -120,15 +122,22 @@ def _submit(ban: _Ban, *, wait: bool = True) -> None:
 
 
 def _work() -> None:
+    # Retries wait here, (due, attempts made, proxy, value), so that a dead
+    # proxy never holds up the bans of later changes.
+    retries: list[tuple[float, int, str, str]] = []
     while True:
-        bans = [_queue.get()]
-        while True:  # whatever else is waiting goes in the same requests
-            try:
-                bans.append(_queue.get_nowait())
-            except queue.Empty:
-                break
+        timeout = None
+        if retries:
+            timeout = max(0.0, min(retry[0] for retry in retries) - time.monotonic())
+        bans = []
         try:
-            _deliver(_ban_headers(bans), bans)
+            bans.append(_queue.get(timeout=timeout))
+            while True:  # whatever else is waiting goes in the same requests
+                bans.append(_queue.get_nowait())
+        except queue.Empty:
+            pass
+        try:
+            retries = _attempt(bans, retries)
         except Exception:  # the thread must live on for the next change
             logger.exception("Purging the caching proxies failed")
         finally:
@@ -136,9 +145,49 @@ def _work() -> None:
                 ban.first_attempt_done.set()
 
 
+def _attempt(bans: list[_Ban], retries: list[tuple[float, int, str, str]]):
+    """Send ``bans`` to every proxy, and the retries that are due; return
+    the retries still to make."""
+    now = time.monotonic()
+    due = [retry for retry in retries if retry[0] <= now]
+    waiting = [retry for retry in retries if retry[0] > now]
+    sends = [(0, proxy, value) for proxy in settings.PURGE_URLS for value in _ban_headers(bans)]
+    sends += [(attempts, proxy, value) for _due, attempts, proxy, value in due]
+    for (attempts, proxy, value), sent in zip(sends, _send_all(sends), strict=True):
+        if sent:
+            continue
+        if attempts < len(RETRY_DELAYS_SECONDS):
+            delay = RETRY_DELAYS_SECONDS[attempts]
+            waiting.append((time.monotonic() + delay, attempts + 1, proxy, value))
+        else:
+            logger.error("Could not purge %r from the caching proxy %s; gave up", value, proxy)
+    return waiting
+
+
+def _send_all(sends) -> list[bool]:
+    """``_send`` each ``(attempts, proxy, value)`` at once, one thread each,
+    so that a proxy that never answers delays no other."""
+    results = [False] * len(sends)
+
+    def send(index, proxy, value):
+        results[index] = _send(proxy, value)
+
+    threads = [
+        threading.Thread(target=send, args=(index, proxy, value), daemon=True)
+        for index, (_attempts, proxy, value) in enumerate(sends)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
 def _ban_headers(bans: list[_Ban]) -> list[str]:
     """The ``KCR-Ban`` values that cover ``bans``: ``all``, or the page ids
     in groups of at most ``PAGES_PER_BAN``."""
+    if not bans:
+        return []
     if any(ban.page_ids is None for ban in bans):
         return ["all"]
     ids = sorted({page_id for ban in bans for page_id in ban.page_ids})
@@ -146,20 +195,6 @@ def _ban_headers(bans: list[_Ban]) -> list[str]:
         "pages " + " ".join(str(page_id) for page_id in ids[start : start + PAGES_PER_BAN])
         for start in range(0, len(ids), PAGES_PER_BAN)
     ]
-
-
-def _deliver(values: list[str], bans: list[_Ban]) -> None:
-    pending = [(proxy, value) for proxy in settings.PURGE_URLS for value in values]
-    for attempt, delay in enumerate((0.0, *RETRY_DELAYS_SECONDS)):
-        time.sleep(delay)
-        pending = [(proxy, value) for proxy, value in pending if not _send(proxy, value)]
-        if attempt == 0:
-            for ban in bans:
-                ban.first_attempt_done.set()
-        if not pending:
-            return
-    for proxy, value in pending:
-        logger.error("Could not purge %r from the caching proxy %s; gave up", value, proxy)
 
 
 def _send(proxy: str, value: str) -> bool:
