@@ -18,6 +18,7 @@ help:
 	@echo "make run     install, migrate, load the demo pages, serve on http://$(HOST):$(PORT)/"
 	@echo "make test    install, then run the whole test suite (ARGS='-k vote' to pick tests)"
 	@echo "make serve   gunicorn with DEBUG off ($(WORKERS) workers)"
+	@echo "make serve-cached   make serve behind Varnish on http://$(HOST):$(CACHE_PORT)/, purged on every change"
 	@echo "make lint    ruff check and format check"
 	@echo "make bench   benchmarks, printing a table (PAGES=10000 for the large run)"
 	@echo "make audit   Lighthouse scores (accessibility, best practices, SEO), offline"
@@ -30,7 +31,7 @@ PANGO_FIX := sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0
 check-pango:
 	@$(PYTHON) -c 'import ctypes.util, sys; missing = [name for name in ("pango-1.0", "pangoft2-1.0") if not ctypes.util.find_library(name)]; sys.exit("WeasyPrint needs the Pango library (missing: %s). Install it with: $(PANGO_FIX)" % ", ".join(missing) if missing else 0)'
 
-run test serve: check-pango
+run test serve serve-cached: check-pango
 
 $(BIN)/python: | check-python
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +66,26 @@ serve: install $(SECRET_FILE)
 		$(BIN)/python manage.py migrate --noinput
 	DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat $(SECRET_FILE))}" DJANGO_HTTPS="$${DJANGO_HTTPS:-0}" \
 		$(BIN)/gunicorn kcr.wsgi -c kcr/gunicorn.conf.py --workers $(WORKERS) --bind $(HOST):$(PORT)
+
+# `make serve` behind Varnish (Debian's varnish, deploy/varnish/default.vcl)
+# on $(HOST):$(CACHE_PORT): the site's address is the proxy's, and the app
+# purges it on every change (KCR_PURGE_URLS), so it keeps anonymous pages for
+# a day. varnishd runs as this user with its files in var/varnish/ and stops
+# with the app (Ctrl-C).
+CACHE_PORT ?= 6081
+CACHE_URL := http://$(HOST):$(CACHE_PORT)
+VARNISHD ?= $(shell command -v varnishd || echo /usr/sbin/varnishd)
+.PHONY: serve-cached
+serve-cached: install $(SECRET_FILE)
+	@[ -x "$(VARNISHD)" ] || { echo "make serve-cached needs Varnish: sudo apt-get install varnish"; exit 1; }
+	@mkdir -p var/varnish
+	sed -e 's/\.host = "127.0.0.1";/.host = "$(HOST)";/' -e 's/\.port = "8000";/.port = "$(PORT)";/' \
+		deploy/varnish/default.vcl > var/varnish/default.vcl
+	$(VARNISHD) -F -j none -a $(HOST):$(CACHE_PORT) -f "$(CURDIR)/var/varnish/default.vcl" \
+		-n "$(CURDIR)/var/varnish/work" -s malloc,256m -T none & varnish=$$!; \
+	trap 'kill $$varnish 2>/dev/null' EXIT INT TERM; \
+	KCR_PURGE_URLS="$${KCR_PURGE_URLS:-$(CACHE_URL)}" DJANGO_SITE_URL="$${DJANGO_SITE_URL:-$(CACHE_URL)}" \
+		WIKI_TRUSTED_PROXIES="$${WIKI_TRUSTED_PROXIES:-1}" $(MAKE) --no-print-directory serve
 
 test: install
 	DJANGO_SECRET_KEY="test-only-not-secret" DJANGO_HTTPS=0 $(BIN)/python -m pytest $(ARGS)

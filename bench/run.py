@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.corpus import COMMON_WORD, RARE_WORD, title_for, write_corpus  # noqa: E402
+from bench.proxy_bench import proxy_rows  # noqa: E402
 
 PYTHON = sys.executable
 GUNICORN = str(Path(PYTHON).parent / "gunicorn")
@@ -198,6 +199,11 @@ def wrk(url, paths=None):
     return rate, latency(50), latency(99), errors
 
 
+def measure(url, paths=None):
+    """The median of ``REPEATS`` wrk runs against ``url`` (over ``paths``)."""
+    return median_of([wrk(url, paths) for _ in range(REPEATS)])
+
+
 def median_of(runs):
     return [statistics.median(values) for values in zip(*runs, strict=True)]
 
@@ -352,6 +358,10 @@ def main():
                 )
             )
         print(table(rows))
+        print()
+        # Through Varnish, the app servers idle: target >= 0.50 of nginx.
+        hot_path = f"/wiki/{hot_slug}/"
+        print(table(proxy_rows(measure, APP_PORT, page_file, hot_path, rotating)))
         print()
 
         single = [("measure", "median ms", "p95 ms", "target")]

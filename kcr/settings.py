@@ -91,6 +91,13 @@ elif os.environ.get("DJANGO_ALLOWED_HOSTS", "").strip():
 else:
     SITE_URL = ("https://" if HTTPS else "http://") + "127.0.0.1:8000"
 
+# The caching proxies (Varnish, deploy/varnish/) in front of the app servers,
+# as base URLs (http://10.0.0.5:6081,http://10.0.0.6:6081): every change a
+# reader would see is purged from each of them (wiki.purge), so they may keep
+# anonymous pages for a day. Empty (one machine, no proxy): nothing to purge,
+# and proxies keep pages for a minute only (wiki.caching.PUBLIC_MAX_AGE).
+PURGE_URLS = env_list("KCR_PURGE_URLS", [])
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

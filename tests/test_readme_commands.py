@@ -43,6 +43,8 @@ SKIPPED = {
     "DATABASE_URL=postgres://postgres@127.0.0.1:5432/kcr REDIS_URL=redis://127.0.0.1:6379/15 "
     "make test": "the test suite on PostgreSQL, which CI's second leg runs",
     "make serve": "serves until stopped; tests/test_security.py runs its gunicorn",
+    "make serve-cached": "serves until stopped; tests/test_varnish.py runs varnishd with "
+    "its VCL in front of the app",
     "make bench": "minutes of benchmarks (needs wrk)",
     "make bench-search": "minutes of benchmarks",
     "make bench-pdf": "minutes of benchmarks",

@@ -1,7 +1,9 @@
 """Two app servers (two gunicorn processes on different ports) over one
 PostgreSQL database and one Redis: what one saves, the other serves; a
 session made on one is valid on the other; votes and views sent to both are
-all counted.
+all counted. Behind one Varnish (deploy/varnish/default.vcl) that both
+purge, an edit through one is what an anonymous reader gets through the
+proxy next.
 
 The servers use the test run's own database (committed data: the test is
 transactional) and Redis db, with production settings (DEBUG off).
@@ -10,7 +12,6 @@ transactional) and Redis db, with production settings (DEBUG off).
 import http.cookiejar
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +26,7 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password
 from django.db import connection
 
 from tests.edit_data import edit_data
+from tests.proxies import Varnish, free_port, requires_varnish
 from wiki import page_views
 from wiki.models import Page, PageViewDay, Vote
 
@@ -37,12 +39,6 @@ START_SECONDS = 60
 # Both servers stand behind one proxy at this address: the origin votes carry.
 SITE_URL = "http://wiki.test"
 REQUEST_SECONDS = 20
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def server_environment() -> dict:
@@ -110,8 +106,7 @@ class Server:
         self.log.close()
 
 
-@pytest.fixture
-def two_servers(transactional_db, tmp_path):
+def start_servers(environment: dict, tmp_path: Path) -> list[Server]:
     if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
@@ -120,16 +115,46 @@ def two_servers(transactional_db, tmp_path):
             check=True,
             timeout=120,
         )
-    environment = server_environment()
     servers = []
     try:
         for name in ("a", "b"):
             servers.append(Server(environment, tmp_path / f"server-{name}.log"))
         for server in servers:
             server.wait_until_ready()
+    except BaseException:
+        for server in servers:
+            server.stop()
+        raise
+    return servers
+
+
+@pytest.fixture
+def two_servers(transactional_db, tmp_path):
+    servers = start_servers(server_environment(), tmp_path)
+    try:
         yield servers
     finally:
         # Before the test database is emptied: no server keeps a connection.
+        for server in servers:
+            server.stop()
+
+
+@pytest.fixture
+def two_servers_behind_varnish(transactional_db, tmp_path):
+    """``(proxy, [server_a, server_b])``: both servers behind one varnishd
+    (round robin), each told to purge it."""
+    proxy_port = free_port()
+    environment = {**server_environment(), "KCR_PURGE_URLS": f"http://127.0.0.1:{proxy_port}"}
+    servers = start_servers(environment, tmp_path)
+    proxy = None
+    try:
+        backends = [("127.0.0.1", server.port) for server in servers]
+        proxy = Varnish(tmp_path / "varnish", backends, port=proxy_port)
+        proxy.wait_until_ready()
+        yield proxy, servers
+    finally:
+        if proxy is not None:
+            proxy.stop()
         for server in servers:
             server.stop()
 
@@ -274,3 +299,32 @@ def test_votes_and_views_sent_to_both_servers_are_all_counted(two_servers, make_
     status, _headers, html = Browser().request(server_b.url + "/wiki/Interleukin-2/")
     assert f"(<span data-vote-total>{2 * votes_each}</span> votes)" in html
     assert Page.objects.count() == 1
+
+
+@requires_varnish
+def test_edit_through_one_server_is_what_a_reader_gets_through_the_proxy(
+    two_servers_behind_varnish, make_page, moderator_with_real_password
+):
+    proxy, (server_a, _server_b) = two_servers_behind_varnish
+    make_page("Interleukin-2", "The first text.")
+    reader = Browser()
+    for _ in range(3):  # round robin: past both servers, then from the cache
+        status, headers, html = reader.request(proxy.url + "/wiki/Interleukin-2/")
+        assert status == 200 and "The first text." in html
+    assert headers["X-Cache"] == "HIT"
+
+    moderator = Browser()
+    log_in(moderator, server_a, "moderator")
+    status, _headers, form = moderator.request(server_a.url + "/wiki/Interleukin-2/edit/")
+    base_revision = re.search(r'name="base_revision" value="(\d+)"', form).group(1)
+    data = edit_data("The text saved through server A.", base_revision, summary="behind varnish")
+    data.update({"csrfmiddlewaretoken": csrf_token(form), "save": "1"})
+    status, _headers, _html = moderator.request(server_a.url + "/wiki/Interleukin-2/edit/", data)
+    assert status == 302, "the edit was not saved"
+
+    status, headers, html = reader.request(proxy.url + "/wiki/Interleukin-2/")
+    assert status == 200
+    assert "The text saved through server A." in html
+    assert "The first text." not in html
+    status, headers, html = reader.request(proxy.url + "/wiki/Interleukin-2/")
+    assert headers["X-Cache"] == "HIT" and "The text saved through server A." in html

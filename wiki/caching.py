@@ -8,6 +8,12 @@ seconds and a browser revalidates it with its ETag. Anything tied to one
 person (a logged-in user's page, a page showing a message, a response that
 sets a cookie) is ``private, no-store``: ``cache_headers_middleware`` makes it
 so after every other middleware had its say.
+
+With caching proxies that the app purges (``settings.PURGE_URLS``, see
+``wiki.purge``), a public response also tells them, and only them, to keep
+it for up to ``PROXY_MAX_AGE`` (``Surrogate-Control``, which the proxy's VCL
+reads and removes), and names the pages it shows (``KCR-Pages``) so that a
+change can ban it. Other shared caches still see ``s-maxage`` of a minute.
 """
 
 from __future__ import annotations
@@ -23,9 +29,15 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
 
+from wiki.purge import PAGES_HEADER, pages_header_value
+
 # Long enough to absorb a burst of readers on one article, short enough that
 # an edit reaches readers behind a proxy within a minute.
 PUBLIC_MAX_AGE = 60
+# How long the purged proxies may keep a public response: a day, but never
+# past the site's next midnight, when a page's review may become overdue
+# (wiki.reviews) without any change to purge it.
+PROXY_MAX_AGE = 24 * 60 * 60
 # How long a browser or proxy may keep a redirect to a page's canonical URL.
 # A 301 without Cache-Control is kept for ever, so a move that only changes
 # letter case (interleukin-2 -> Interleukin-2, then back) would send a browser
@@ -85,13 +97,28 @@ def state_last_modified(scope: str, etag: str) -> datetime.datetime | None:
     return dated if dated <= now else None
 
 
-def mark_public(response) -> None:
+def mark_public(response, page_ids=()) -> None:
     """Let shared proxies keep ``response`` briefly, and browsers keep it but
     ask again each time (a cheap 304): a reader who has just voted or logged
-    in must not be shown their own stale copy. The middleware takes all this
-    back when the response turns out to be personal."""
+    in must not be shown their own stale copy. With purged proxies, let them
+    keep it for ``proxy_max_age()`` and tag it with ``page_ids``, the pages
+    it shows. The middleware takes all this back when the response turns
+    out to be personal."""
     patch_cache_control(response, public=True, max_age=0, s_maxage=PUBLIC_MAX_AGE)
     patch_vary_headers(response, ("Cookie",))
+    if settings.PURGE_URLS:
+        response["Surrogate-Control"] = f"max-age={proxy_max_age()}"
+        response[PAGES_HEADER] = pages_header_value(page_ids)
+
+
+def proxy_max_age() -> int:
+    """Seconds the purged proxies may keep a public response now:
+    ``PROXY_MAX_AGE``, or less so that it expires at the next midnight."""
+    now = timezone.localtime()
+    midnight = datetime.datetime.combine(
+        now.date() + datetime.timedelta(days=1), datetime.time(), tzinfo=now.tzinfo
+    )
+    return max(1, min(PROXY_MAX_AGE, math.ceil(midnight.timestamp() - now.timestamp())))
 
 
 def mark_canonical_redirect(response) -> None:
@@ -120,7 +147,13 @@ def cache_headers_middleware(get_response):
         if not _is_personal(request, response):
             return response
         if "public" in response.get("Cache-Control", ""):
-            for header in ("Cache-Control", "ETag", "Last-Modified"):
+            for header in (
+                "Cache-Control",
+                "ETag",
+                "Last-Modified",
+                "Surrogate-Control",
+                PAGES_HEADER,
+            ):
                 if response.has_header(header):
                     del response[header]
         if not response.has_header("Cache-Control"):

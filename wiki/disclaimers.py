@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from wiki import purge
 from wiki.models import (
     DEFAULT_DISCLAIMER,
     DEFAULT_DISCLAIMER_SHORT,
@@ -168,4 +169,7 @@ def _add_version(text: str, short_text: str, user) -> DisclaimerVersion:
         # in case a reader cached the old version in between.
         forget_disclaimer()
         transaction.on_commit(forget_disclaimer)
+        # Every page shows the disclaimer. Again once other app servers'
+        # local-memory caches have let the old version go.
+        purge.purge_everything(again_after=DISCLAIMER_CACHE_SECONDS + 1)
     return version

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 import reversion
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -22,7 +23,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from reversion.models import Revision
 
-from wiki import glossary, search
+from wiki import glossary, purge, search
 from wiki.content import METADATA_FIELDS, CrossLinkContent, PageContent
 from wiki.diff import merge_texts
 from wiki.display import cached_render
@@ -282,6 +283,7 @@ def _commit_revision(
     page.current_revision = info.revision
     search.index_page(page)
     refresh_links(page)
+    purge.purge_pages([page.pk])
     return info.revision
 
 
@@ -331,13 +333,20 @@ def refresh_categories(page: Page, categories: Iterable[tuple[str, str]]) -> Non
 
 def bump_link_versions(keys) -> int:
     """Make every page that links to one of ``keys`` render its links afresh
-    (a page with such a title appeared or disappeared). Returns how many."""
+    (a page with such a title appeared or disappeared), and purge them from
+    the caching proxies (``wiki.purge``). Returns how many."""
     keys = list(keys)
     if not keys:
         return 0
-    return Page.objects.filter(
+    linking = Page.objects.filter(
         pk__in=Link.objects.filter(target_key__in=keys).values("source_id")
-    ).update(link_version=F("link_version") + 1)
+    )
+    if settings.PURGE_URLS:
+        # Their ids for the purge, in a query that only a site with proxies makes.
+        ids = list(linking.values_list("pk", flat=True))
+        purge.purge_pages(ids)
+        linking = Page.objects.filter(pk__in=ids)
+    return linking.update(link_version=F("link_version") + 1)
 
 
 # How far a new redirect's chain is followed when looking for a loop; longer
@@ -396,6 +405,7 @@ def delete_page(page: Page, user: AbstractBaseUser | None = None) -> None:
     """
     with transaction.atomic():
         key = page.key or title_key(page.title)
+        purge.purge_pages([page.pk])
         search.remove_page(page.pk)
         page.delete()
         bump_link_versions([key])
@@ -418,6 +428,7 @@ def rebuild_links() -> int:
             refresh_links(page)
             count += 1
         Page.objects.update(link_version=F("link_version") + 1)
+        purge.purge_everything()
     return count
 
 
@@ -484,7 +495,8 @@ def record_vote(
     changes their vote instead of adding one. Safe under concurrent requests
     from one reader: the database's unique constraint on (page, voter_key)
     turns a lost insert race into an update. Raises ``ValueError`` for a
-    reason that is not one, or one given with a "yes"."""
+    reason that is not one, or one given with a "yes". Side effect: the page
+    is purged from the caching proxies (``wiki.purge``)."""
     if reason and (is_useful or reason not in ProblemReason.values):
         raise ValueError(f"{reason!r} is no reason for this answer")
     revision_id = page.current_revision_id
@@ -510,6 +522,8 @@ def record_vote(
             vote.reason = reason
             vote.revision_id = revision_id
             vote.save(update_fields=["is_useful", "reason", "revision", "updated_at"])
+        # The page shows its vote counts (and so do redirects to it).
+        purge.purge_pages([page.pk])
     return vote, created
 
 
@@ -752,7 +766,8 @@ def record_review(
     ``redirect``), a page without a revision, an empty reviewer, a review
     date in the future or a due date not after it (a dict by field name, as
     ``reviews.check_review_dates``). Side effect: the page's ETag and shared
-    cached copy change with the review (``reviews.ReviewStatus.etag_part``).
+    cached copy change with the review (``reviews.ReviewStatus.etag_part``),
+    and the page is purged from the caching proxies (``wiki.purge``).
     """
     reviewer = " ".join((reviewer or "").split())
     if not reviewer or len(reviewer) > MAX_REVIEWER_LENGTH:
@@ -789,6 +804,7 @@ def record_review(
             )
         if page.current_revision_id is None:
             raise ValidationError("This page has no saved revision to review.", code="no_revision")
+        purge.purge_pages([page.pk])
         return PageReview.objects.create(
             page=page,
             revision_id=page.current_revision_id,
@@ -834,7 +850,8 @@ def save_glossary_term(
     moment earlier: the unique key decides), and ``GlossaryEditConflict``
     when ``base_revision_id`` is given and is no longer the entry's current
     revision. Side effect: the new revision changes the glossary's version,
-    so pages render their marked terms afresh and get new ETags."""
+    so pages render their marked terms afresh and get new ETags, and every
+    page is purged from the caching proxies (``wiki.purge``)."""
     names = {}
     for name in (term, *synonyms):
         name = glossary.check_name(name)
@@ -909,4 +926,5 @@ def _save_glossary_term(entry, term, synonyms, definition, names, summary, user,
         author=user if user is not None and user.is_authenticated else None,
     )
     entry.save()
+    purge.purge_everything()
     return entry

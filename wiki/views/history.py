@@ -154,7 +154,7 @@ def page_diff(request, slug, from_id, to_id):
         response = render(request, "wiki/page_diff.html", context)
     if etag:
         response["ETag"] = etag
-        mark_public(response)
+        mark_public(response, [page.pk])
     return response
 
 

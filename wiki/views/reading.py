@@ -122,12 +122,12 @@ def _validators(
     return make_etag(content, request.get_full_path()), state_last_modified(scope, content)
 
 
-def _with_validators(response, validators):
+def _with_validators(response, validators, page_ids):
     etag, last_modified = validators
     response["ETag"] = etag
     if last_modified is not None:
         response["Last-Modified"] = http_date(last_modified.timestamp())
-    mark_public(response)
+    mark_public(response, page_ids)
     return response
 
 
@@ -154,7 +154,8 @@ def _render_page(
     response = get_conditional_response(request, etag=etag, last_modified=timestamp)
     if response is None:
         response = _shared_page_response(request, etag, lambda: _page_response(*page_args))
-    return _with_validators(response, validators)
+    shown_ids = (shown.pk, None if redirected_from is None else redirected_from.pk)
+    return _with_validators(response, validators, shown_ids)
 
 
 def _shared_page_response(request, etag: str, make_response):
