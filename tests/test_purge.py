@@ -270,3 +270,31 @@ def test_proxy_that_never_answers_delays_no_other_proxy(
         assert recorder.banned_pages() == {first.pk, second.pk}
     finally:
         black_hole.close()
+
+
+def test_a_later_mediawiki_dump_bans_the_pages_it_gives_newer_revisions(
+    db, recorder, commits, tmp_path
+):
+    import io
+    from pathlib import Path
+
+    from django.core.management import call_command
+
+    fixtures = Path(__file__).parent / "fixtures" / "mediawiki"
+    full = (fixtures / "kcr-full-0.11.xml").read_text()
+    # The dump as it was before the newest revision of every page.
+    earlier = tmp_path / "earlier.xml"
+    start = full.index("<page>")
+    head, pages = full[:start], full[start:]
+    trimmed = []
+    for chunk in pages.split("</page>")[:-1]:
+        revisions = chunk.split("<revision>")
+        if len(revisions) > 2:
+            chunk = "<revision>".join(revisions[:-1]) + "\n"
+        trimmed.append(chunk)
+    earlier.write_text(head + "</page>".join(trimmed) + "</page>\n</mediawiki>\n")
+    call_command("importmediawiki", str(earlier), "--workers", "0", stdout=io.StringIO())
+    grown = Page.objects.get(title="Interleukin-2")
+    with commits():
+        call_command("importmediawiki", str(fixtures / "kcr-full-0.11.xml"), stdout=io.StringIO())
+    wait_until(lambda: grown.pk in recorder.banned_pages(), message="a ban of the grown page")

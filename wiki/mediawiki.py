@@ -47,7 +47,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from reversion.models import Revision, Version
 
-from wiki import plaintext, search
+from wiki import plaintext, purge, search
 from wiki.content import PageContent
 from wiki.models import Category, MediaWikiPage, Page, RevisionInfo
 from wiki.render_cache import prepared_renders, render_in_job
@@ -741,6 +741,7 @@ def write_revisions(target: Page | None, title: str, rows: list[_Revision], user
     search.index_page(page)
     if target is None:
         bump_link_versions([page.key])
+    purge.purge_pages([page.pk])  # a proxy's copy of a page given newer revisions
     return page
 
 
