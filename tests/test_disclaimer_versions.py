@@ -414,3 +414,23 @@ def test_admin_version_page_links_to_the_public_page(admin_client):
     response = admin_client.get(view_on_site)
     assert response.status_code == 302
     assert response["Location"].endswith(f"/disclaimer/{version.number}/")
+
+
+def test_version_saved_through_another_server_is_on_the_next_page_view(client, make_page):
+    # Another app server saved it: this one's cache still holds the old
+    # version. A page reads the current number with itself, so it carries
+    # the new text at once.
+    from django.utils import timezone
+
+    make_page("Interleukin-2", "Text.")
+    client.get("/wiki/Interleukin-2/")
+    old = current_disclaimer()
+    newer = DisclaimerVersion.objects.create(
+        number=old.number + 1,
+        text="Wording saved elsewhere.",
+        short_text="Short.",
+        created_at=timezone.now(),
+    )
+    footer = footer_of(client.get("/wiki/Interleukin-2/").content.decode())
+    assert "<p>Wording saved elsewhere.</p>" in footer
+    assert f"Disclaimer version {newer.number}" in footer

@@ -85,9 +85,20 @@ def state_last_modified(scope: str, etag: str) -> datetime.datetime | None:
     304 for a page that changed, even though HTTP dates count whole seconds.
     A lost cache entry only makes the date later (a 200 instead of a 304).
     """
-    key = "wiki:page-state:" + hashlib.sha256(scope.encode()).hexdigest()[:32]
+    key = state_cache_key(scope)
+    return dated_state(key, etag, cache.get(key))
+
+
+def state_cache_key(scope: str) -> str:
+    """The cache key under which ``state_last_modified`` dates ``scope``'s
+    states (for a caller that reads it with other keys in one round trip)."""
+    return "wiki:page-state:" + hashlib.sha256(scope.encode()).hexdigest()[:32]
+
+
+def dated_state(key: str, etag: str, stored) -> datetime.datetime | None:
+    """``state_last_modified`` from ``stored``, the value read under ``key``
+    (``state_cache_key``); records a new state's first sight."""
     now = timezone.now()
-    stored = cache.get(key)
     if stored is None or stored[0] != etag:
         first_seen = now
         cache.set(key, (etag, first_seen), STATE_CACHE_SECONDS)

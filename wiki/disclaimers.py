@@ -65,6 +65,38 @@ def request_disclaimer(request) -> DisclaimerVersion:
     return request._wiki_disclaimer
 
 
+# Versions by (number, creation time), kept by this process: a version never
+# changes, so a page view that read the current one's number and time with
+# its page (wiki.views.reading) needs neither the cache nor a query for the
+# text. The time tells apart two versions given one number (a database
+# restored from an older backup, then added to).
+_versions: dict[tuple[int, object], DisclaimerVersion] = {}
+# A process keeps at most this many versions (each is a few KB).
+KEPT_VERSIONS = 8
+
+
+def disclaimer_numbered(number: int | None, created_at) -> DisclaimerVersion:
+    """The version numbered ``number`` and made at ``created_at`` (the
+    current one, read by the caller in the same query as its page, as the
+    database gives it), from this process's memory after the first time; ``current_disclaimer()``
+    when there is no such version (none at all yet, say)."""
+    key = (number, created_at)
+    version = _versions.get(key) if number else None
+    if version is None:
+        version = disclaimer_version(number) if number else None
+        if version is None:
+            return current_disclaimer()
+        if len(_versions) >= KEPT_VERSIONS:
+            _versions.clear()
+        _versions[key] = version
+    return version
+
+
+def use_disclaimer(request, version: DisclaimerVersion) -> None:
+    """Make ``version`` the one ``request_disclaimer(request)`` gives."""
+    request._wiki_disclaimer = version
+
+
 def forget_disclaimer() -> None:
     """Drop the cached current version (after a new one is saved)."""
     cache.delete(DISCLAIMER_CACHE_KEY)

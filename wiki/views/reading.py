@@ -17,8 +17,14 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, urlencode
 from django.views.decorators.http import require_GET, require_safe
 
-from wiki.caching import make_etag, mark_canonical_redirect, mark_public, state_last_modified
-from wiki.disclaimers import request_disclaimer
+from wiki.caching import (
+    dated_state,
+    make_etag,
+    mark_canonical_redirect,
+    mark_public,
+    state_cache_key,
+)
+from wiki.disclaimers import disclaimer_numbered, request_disclaimer, use_disclaimer
 from wiki.display import page_display, shown_categories
 from wiki.feedback import vote_counts
 from wiki.glossary import glossary_version
@@ -39,7 +45,9 @@ SHARED_PAGE_SECONDS = 60 * 60
 # Every Page column but search_vector, which no page view reads; the current
 # revision's date and the latest clinical review (wiki.reviews.ReviewStatus)
 # come in the same query, over the (page, date) index of reviews, and so does
-# the glossary's version (wiki.glossary), over the primary key of its revisions.
+# the glossary's version (wiki.glossary), over the primary key of its revisions,
+# and the current disclaimer's number (its text is then in this process's
+# memory: wiki.disclaimers.disclaimer_numbered), over its unique index.
 PAGE_VIEW_SQL = """
 SELECT page.id, page.title, page."key", page.body, page.redirect_to, page.redirect_fragment,
        page.article_date, page.source_url, page.source_name, page.created_at, page.updated_at,
@@ -52,9 +60,13 @@ SELECT page.id, page.title, page."key", page.body, page.redirect_to, page.redire
        review.id AS review_id, review.reviewer AS review_reviewer,
        review.reviewed_on AS review_reviewed_on, review.next_review_due AS review_next_review_due,
        review.revision_id AS review_revision_id,
-       (SELECT MAX(glossary.id) FROM wiki_glossaryrevision glossary) AS glossary_version
+       (SELECT MAX(glossary.id) FROM wiki_glossaryrevision glossary) AS glossary_version,
+       disclaimer.number AS disclaimer_number, disclaimer.created_at AS disclaimer_created_at
   FROM wiki_page page
   LEFT JOIN reversion_revision revision ON revision.id = page.current_revision_id
+  LEFT JOIN wiki_disclaimerversion disclaimer ON disclaimer.number = (
+       SELECT MAX(newest.number) FROM wiki_disclaimerversion newest
+       )
   LEFT JOIN wiki_pagereview review ON review.id = (
        SELECT latest.id FROM wiki_pagereview latest WHERE latest.page_id = page.id
         ORDER BY latest.reviewed_on DESC, latest.id DESC LIMIT 1
@@ -90,8 +102,9 @@ def _glossary_version(page: Page) -> int:
 def _validators(
     request, shown: Page, redirected_from, redirect_target_exists, review: ReviewStatus | None
 ):
-    """``(etag, last_modified)`` of an anonymous reader's view of ``shown``,
-    or None when the view is personal (a logged-in user, a message to show).
+    """``(content, etag)`` of an anonymous reader's view of ``shown`` (the
+    digest of what it shows, and the ETag of this URL's view of it), or None
+    when the view is personal (a logged-in user, a message to show).
 
     The ETag covers everything the page shows that can change: the current
     revisions (body, metadata, cross-links, titles), ``link_version`` (which
@@ -116,14 +129,10 @@ def _validators(
         review.etag_part() if review is not None else None,
         _glossary_version(shown),
     )
-    # Dated per page URL, not per query string, so made-up query strings
-    # cannot fill the cache with dates.
-    scope = request.path + ("?redirect=no" if request.GET.get("redirect") == "no" else "")
-    return make_etag(content, request.get_full_path()), state_last_modified(scope, content)
+    return content, make_etag(content, request.get_full_path())
 
 
-def _with_validators(response, validators, page_ids):
-    etag, last_modified = validators
+def _with_validators(response, etag, last_modified, page_ids):
     response["ETag"] = etag
     if last_modified is not None:
         response["Last-Modified"] = http_date(last_modified.timestamp())
@@ -140,6 +149,10 @@ def _render_page(
     redirect_target_exists: bool | None = None,
 ):
     shown = page
+    if hasattr(shown, "disclaimer_number"):  # read with the page: no cache call
+        use_disclaimer(
+            request, disclaimer_numbered(shown.disclaimer_number, shown.disclaimer_created_at)
+        )
     if shown.is_redirect and redirect_target_exists is None:
         redirect_target_exists = Page.objects.with_title(shown.redirect_to).exists()
     count_page_view(request, shown)
@@ -149,27 +162,38 @@ def _render_page(
     page_args = (request, shown, redirected_from, redirect_target_exists, status, review)
     if validators is None:
         return _page_response(*page_args)
-    etag, last_modified = validators
+    content, etag = validators
+    # One round trip to the cache: the state's date and the shared copy.
+    # Dated per page URL, not per query string, so made-up query strings
+    # cannot fill the cache with dates; and only the page's plain URLs are
+    # kept as copies, for the same reason.
+    scope = request.path + ("?redirect=no" if request.GET.get("redirect") == "no" else "")
+    state_key = state_cache_key(scope)
+    is_plain_url = request.META.get("QUERY_STRING", "") in {"", "redirect=no"}
+    copy_key = "wiki:page-view:" + etag.strip('"')
+    found = cache.get_many([state_key, copy_key] if is_plain_url else [state_key])
+    last_modified = dated_state(state_key, content, found.get(state_key))
     timestamp = None if last_modified is None else int(last_modified.timestamp())
     response = get_conditional_response(request, etag=etag, last_modified=timestamp)
     if response is None:
-        response = _shared_page_response(request, etag, lambda: _page_response(*page_args))
+        response = _shared_page_response(
+            found.get(copy_key),
+            copy_key if is_plain_url else None,
+            lambda: _page_response(*page_args),
+        )
     shown_ids = (shown.pk, None if redirected_from is None else redirected_from.pk)
-    return _with_validators(response, validators, shown_ids)
+    return _with_validators(response, etag, last_modified, shown_ids)
 
 
-def _shared_page_response(request, etag: str, make_response):
-    """An anonymous reader's page: the bytes any app server rendered for this
-    ETag (which covers all they show), else ``make_response()``, kept for the
-    next reader. Only the page's plain URLs: made-up query strings would fill
-    the cache with copies."""
-    is_plain_url = request.META.get("QUERY_STRING", "") in {"", "redirect=no"}
-    cache_key = "wiki:page-view:" + etag.strip('"')
-    content = cache.get(cache_key) if is_plain_url else None
+def _shared_page_response(content: bytes | None, cache_key: str | None, make_response):
+    """An anonymous reader's page: ``content``, the bytes any app server
+    rendered for this ETag (which covers all they show), else
+    ``make_response()``, kept under ``cache_key`` (None: not kept) for the
+    next reader."""
     if content is not None:
         return HttpResponse(content, content_type="text/html; charset=utf-8")
     response = make_response()
-    if is_plain_url and response.status_code == 200:
+    if cache_key is not None and response.status_code == 200:
         cache.set(cache_key, response.content, SHARED_PAGE_SECONDS)
     return response
 
