@@ -162,6 +162,17 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
+    # The page view's query is prepared on each connection (planned once, not
+    # every view: wiki.views.reading); no other query is, as Django's
+    # client-side binding never prepares. Set DATABASE_PREPARED_STATEMENTS=0
+    # behind a connection pooler in transaction mode (PgBouncer), which
+    # cannot keep a statement prepared on one connection for the next.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+        # psycopg prepares a query (of a server-side binding cursor) after
+        # this many executions on a connection.
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 2
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers go on while a moderator saves; the busy timeout makes a
     # second writer wait instead of failing with "database is locked".

@@ -138,3 +138,14 @@ def test_page_view_query_loads_every_field_a_page_shows(make_page):
     make_page("Interleukin-2", "Text.")
     (page,) = Page.objects.raw(PAGE_VIEW_SQL, ["interleukin-2", "interleukin-2"])
     assert page.get_deferred_fields() == {"search_vector"}
+
+
+@pytest.mark.postgres
+def test_page_view_query_is_prepared_on_postgresql(client, articles):
+    for _ in range(4):
+        assert client.get("/wiki/Interleukin-2/").status_code == 200
+        cache.clear()  # each view asks the database again
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [statement for (statement,) in cursor.fetchall()]
+    assert any("FROM wiki_page page" in statement for statement in prepared)
