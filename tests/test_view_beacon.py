@@ -119,9 +119,7 @@ def test_with_proxies_a_logged_in_page_counts_itself_and_has_no_beacon(
     assert views_of(page) == 1
 
 
-def test_a_revalidated_page_keeps_its_beacon_and_counts_nothing_itself(
-    proxies, client, make_page
-):
+def test_a_revalidated_page_keeps_its_beacon_and_counts_nothing_itself(proxies, client, make_page):
     page = make_page()
     first = client.get("/wiki/Interleukin-2/")
     beacon_of(first)
