@@ -149,7 +149,7 @@ def test_beacon_of_an_unknown_page_is_a_small_404(proxies, client, db):
     assert flush_page_views() == 0
 
 
-@pytest.mark.parametrize("slug", ["..", "%00", "a%0Ab", "x" * 300])
+@pytest.mark.parametrize("slug", ["..", "%00", "%FF", "a%0Ab", "%20", "x" * 300])
 def test_beacon_of_an_impossible_title_is_a_404(proxies, client, db, slug):
     assert client.get(f"/wiki/{slug}/seen.gif").status_code == 404
 
