@@ -6,12 +6,15 @@ the app."""
 
 import re
 import urllib.parse
+import urllib.request
 from urllib.parse import urlsplit
 
 import pytest
 
 from tests.edit_data import edit_data
-from tests.proxies import Varnish, fetch, requires_varnish
+from tests.proxies import REQUEST_SECONDS, Varnish, fetch, requires_varnish
+from wiki.models import PageViewDay
+from wiki.page_views import VIEW_BEACON_GIF, flush_page_views
 
 pytestmark = [requires_varnish, pytest.mark.usefixtures("plain_static")]
 
@@ -149,3 +152,25 @@ def test_made_up_query_string_is_not_kept(varnish, make_page):
 def test_ban_that_is_not_a_list_of_page_ids_is_refused(varnish):
     response = fetch(varnish.url + "/", method="BAN", headers={"KCR-Ban": "pages 1|.*"})
     assert response.status == 400
+
+
+def fetch_image(url: str):
+    """GET an image (bytes, not text): ``(status, headers, body)``."""
+    with urllib.request.urlopen(url, timeout=REQUEST_SECONDS) as response:  # noqa: S310
+        return response.status, response.headers, response.read()
+
+
+def test_views_served_from_the_proxy_are_counted_by_their_beacons(varnish, make_page):
+    page = make_page("Interleukin-2", "Text.")
+    first = fetch(varnish.url + "/wiki/Interleukin-2/")
+    second = fetch(varnish.url + "/wiki/Interleukin-2/")
+    assert second.cache == "HIT"
+    for response in (first, second):
+        beacon = re.search(r'<img src="(/wiki/[^"]+/seen\.gif)"', response.text).group(1)
+        status, headers, body = fetch_image(varnish.url + beacon)
+        assert status == 200
+        assert headers["X-Cache"] == "PASS"
+        assert headers["Cache-Control"] == "no-store, private"
+        assert body == VIEW_BEACON_GIF
+    flush_page_views()
+    assert sum(PageViewDay.objects.filter(page=page).values_list("views", flat=True)) == 2

@@ -46,6 +46,14 @@ from wiki.models import Page, PageViewBatch, PageViewDay
 
 logger = logging.getLogger(__name__)
 
+# The view beacon's answer (``wiki.views.reading.page_seen``): a transparent
+# 1x1 GIF, the smallest image every browser shows.
+VIEW_BEACON_GIF = (
+    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\x00\x00\x00"
+    b"!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00"
+    b"\x02\x02D\x01\x00;"
+)
+
 FLUSH_EVERY_VIEWS = 200
 FLUSH_EVERY_SECONDS = 60
 # With Redis: how often a process adds its buffered views to the shared hash.

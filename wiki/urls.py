@@ -50,6 +50,8 @@ PAGE_ACTIONS = {
 }
 page_patterns = [
     path("", reading.page_detail, name="page-detail"),
+    # The view beacon of a page the caching proxies may keep.
+    path("seen.gif", reading.page_seen, name="page-seen"),
     *_named_paths("page", PAGE_ACTIONS),
     path("revert/<int:revision_id>/", editing.page_revert, name="page-revert"),
     path("revisions/<int:revision_id>/", history.page_revision, name="page-revision"),

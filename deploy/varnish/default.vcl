@@ -4,10 +4,12 @@
 # long as its Surrogate-Control says (a day, when the app purges this proxy:
 # KCR_PURGE_URLS). Everything else reaches the app: logged-in users (session
 # cookie), anyone with a CSRF token or a message waiting, POSTs, and query
-# strings the app does not cache either. The app bans what a change alters
-# with "BAN /" and a KCR-Ban header ("pages 12 34" or "all"), from the
-# addresses in the purgers ACL only. Bans match object headers only (the
-# KCR-Pages tags), so the ban lurker clears them in the background.
+# strings the app does not cache either, and the view beacons
+# (/wiki/<Title>/seen.gif) that count the kept pages' views. The app bans
+# what a change alters with "BAN /" and a KCR-Ban header ("pages 12 34" or
+# "all"), from the addresses in the purgers ACL only. Bans match object
+# headers only (the KCR-Pages tags), so the ban lurker clears them in the
+# background.
 vcl 4.1;
 
 import std;
@@ -50,6 +52,12 @@ sub vcl_recv {
         return (pass);
     }
     if (req.http.Authorization) {
+        return (pass);
+    }
+    # A page's view beacon counts one view each time it reaches the app: never
+    # kept, never a request waiting on another's answer.
+    if (req.url ~ "^/wiki/[^/?]+/seen\.gif$") {
+        set req.http.KCR-Pass = "beacon";
         return (pass);
     }
     # Django's session, CSRF and message cookies mean a personal page.

@@ -7,12 +7,14 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import (
     HttpResponse,
+    HttpResponseNotFound,
     HttpResponsePermanentRedirect,
     HttpResponseRedirect,
     JsonResponse,
 )
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, urlencode
 from django.views.decorators.http import require_GET, require_safe
@@ -29,7 +31,7 @@ from wiki.display import page_display, shown_categories
 from wiki.feedback import vote_counts
 from wiki.glossary import glossary_version
 from wiki.models import Page
-from wiki.page_views import count_page_view
+from wiki.page_views import VIEW_BEACON_GIF, count_page_view
 from wiki.rendering import section_anchor, wiki_href
 from wiki.reviews import ReviewStatus, today, viewed_review_status
 from wiki.titles import MAIN_PAGE_TITLE, slug_to_title, title_key, title_to_slug, validate_title
@@ -157,7 +159,8 @@ def _validators(
     the Host header, so made-up Hosts share one cache entry), the URL (the
     login link holds it), the clinical review line (a new review, or its
     due date passing overnight), the glossary's version (the definitions
-    shown) and the code."""
+    shown), whether the page carries the view beacon (with purged proxies
+    only) and the code."""
     if request.user.is_authenticated or len(messages.get_messages(request)):
         return None
     content = make_etag(
@@ -172,6 +175,7 @@ def _validators(
         request_disclaimer(request).number,
         review.etag_part() if review is not None else None,
         _glossary_version(shown),
+        bool(settings.PURGE_URLS),
     )
     return content, make_etag(content, request.get_full_path())
 
@@ -199,11 +203,26 @@ def _render_page(
         )
     if shown.is_redirect and redirect_target_exists is None:
         redirect_target_exists = Page.objects.with_title(shown.redirect_to).exists()
-    count_page_view(request, shown)
     # A redirect page is never reviewed and shows no review line.
     review = None if shown.is_redirect else viewed_review_status(shown, on=today())
     validators = _validators(request, shown, redirected_from, redirect_target_exists, review)
-    page_args = (request, shown, redirected_from, redirect_target_exists, status, review)
+    # A page the purged proxies may keep is served to most readers without
+    # reaching the app, so it is counted by each reader's browser fetching
+    # the view beacon it carries (``page_seen``), never here.
+    beacon_url = None
+    if validators is not None and settings.PURGE_URLS:
+        beacon_url = reverse("wiki:page-seen", kwargs={"slug": shown.slug})
+    else:
+        count_page_view(request, shown)
+    page_args = (
+        request,
+        shown,
+        redirected_from,
+        redirect_target_exists,
+        status,
+        review,
+        beacon_url,
+    )
     if validators is None:
         return _page_response(*page_args)
     content, etag = validators
@@ -242,7 +261,9 @@ def _shared_page_response(content: bytes | None, cache_key: str | None, make_res
     return response
 
 
-def _page_response(request, shown: Page, redirected_from, redirect_target_exists, status, review):
+def _page_response(
+    request, shown: Page, redirected_from, redirect_target_exists, status, review, beacon_url=None
+):
     # A redirect page shows where it points, never its "#REDIRECT" line.
     display = page_display(
         shown, with_body=not shown.is_redirect, glossary_version=_glossary_version(shown)
@@ -257,6 +278,7 @@ def _page_response(request, shown: Page, redirected_from, redirect_target_exists
         "vote_counts": vote_counts(shown),
         "review": review,
         "categories": [] if shown.is_redirect else shown_categories(shown.body),
+        "view_beacon_url": beacon_url,
     }
     if shown.is_redirect:
         context["redirect_target_exists"] = redirect_target_exists
@@ -299,6 +321,28 @@ def page_detail(request, slug):
     if target is not None:
         return _render_page(request, target, redirected_from=page)
     return _render_page(request, page, redirect_target_exists=False)
+
+
+@require_GET
+def page_seen(request, slug):
+    """The view beacon (``/wiki/<Title>/seen.gif``): a page the purged proxies
+    may keep carries it as a hidden image, so every reader's browser fetches
+    it, through the proxy, which never keeps it (``no-store``), and each
+    fetch counts one view of the page, as a page view does without proxies.
+    One indexed lookup (the title's key); without proxies no page carries it
+    and it counts nothing."""
+    try:
+        key = title_key(validate_title(slug_to_title(slug)))
+    except ValidationError:
+        key = None
+    page_id = Page.objects.filter(key=key).values_list("pk", flat=True).first() if key else None
+    if page_id is None:
+        return HttpResponseNotFound("No such page.", content_type="text/plain; charset=utf-8")
+    if settings.PURGE_URLS:
+        count_page_view(request, Page(pk=page_id))
+    response = HttpResponse(VIEW_BEACON_GIF, content_type="image/gif")
+    response["Cache-Control"] = "no-store, private"
+    return response
 
 
 @require_safe
