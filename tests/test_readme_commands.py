@@ -49,7 +49,8 @@ SKIPPED = {
     "make bench-search": "minutes of benchmarks",
     "make bench-pdf": "minutes of benchmarks",
     "make bench-import": "minutes of benchmarks",
-    ".venv/bin/python manage.py importmediawiki site.xml [--dry-run]": "needs a MediaWiki "
+    ".venv/bin/python manage.py importmediawiki site.xml [--dry-run] [--workers N]": "needs a "
+    "MediaWiki "
     "dump; tests/test_import_mediawiki.py runs it on the fixture dumps",
     "make bench-hostile": "a benchmark under gunicorn, minutes of hostile input",
     "make audit": "needs Node.js and npm, and minutes of Lighthouse",
