@@ -360,3 +360,12 @@ def test_title_match_ranks_first_among_more_matches_than_are_ranked(client, make
     assert titles[:2] == ["Biomarkers Explained", "Understanding Biomarkers"]
     response = client.get("/search/?q=tumour+markers&fulltext=1")
     assert result_titles(response) == ["Biomarkers Explained"]
+
+
+def test_plain_texts_of_many_bodies_are_each_body_s_plain_text(db):
+    from wiki.plaintext import plain_text, plain_texts
+
+    bodies = ["A **bold** start.", "## Side effects\n\n* Fever\n* Chills", "Plain words."]
+    plain_text(bodies[1])  # one of them cached already, the others not
+    assert plain_texts(bodies) == [plain_text(body) for body in bodies]
+    assert plain_texts([]) == []

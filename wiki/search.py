@@ -80,7 +80,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from wiki.models import SEARCH_CONFIG, Link, Page, SearchTitle
-from wiki.plaintext import plain_text
+from wiki.plaintext import plain_text, plain_texts
 from wiki.titles import MAX_TITLE_LENGTH, page_url, title_key
 
 # A query is cut to this many words, each to this many characters: enough for
@@ -824,14 +824,15 @@ class SearchResults:
         if not ids:
             return []
         pages = Page.objects.defer("search_vector").in_bulk(ids)
+        shown = [pages[page_id] for page_id in ids if page_id in pages]
+        texts = plain_texts([page.body for page in shown])
         return [
             Hit(
-                page=pages[page_id],
-                snippet=snippet(plain_text(pages[page_id].body), self.terms),
-                redirect_title=self.via_redirect.get(page_id, ""),
+                page=page,
+                snippet=snippet(text, self.terms),
+                redirect_title=self.via_redirect.get(page.pk, ""),
             )
-            for page_id in ids
-            if page_id in pages
+            for page, text in zip(shown, texts, strict=True)
         ]
 
     @property
