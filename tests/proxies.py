@@ -79,39 +79,22 @@ def vcl_for(backends: list[tuple[str, int]]) -> str:
     return text[:start] + round_robin + text[end:]
 
 
-class Varnish:
-    """varnishd in the foreground on a free port, with its own working
-    directory, in front of one backend; stopped by its pid."""
+class LoggedProcess:
+    """A server process of a test, on its own port, its output in a log file:
+    ready once ``answers()`` says so, stopped by its pid."""
 
-    def __init__(self, directory: Path, backends: list[tuple[str, int]], port: int | None = None):
-        self.port = port or free_port()
+    name = "process"
+
+    def __init__(self, command: list[str], log_path: Path, port: int, **popen):
+        self.port = port
         self.url = f"http://127.0.0.1:{self.port}"
-        directory.mkdir(parents=True, exist_ok=True)
-        vcl = directory / "default.vcl"
-        vcl.write_text(vcl_for(backends))
-        self.log_path = directory / "varnishd.log"
-        self.log = self.log_path.open("wb")
-        self.process = subprocess.Popen(
-            [
-                VARNISHD,
-                "-F",
-                "-j",
-                "none",  # run as this user: no jail, the test's own files
-                "-a",
-                f"127.0.0.1:{self.port}",
-                "-f",
-                str(vcl),
-                "-n",
-                str(directory / "work"),
-                "-s",
-                "malloc,64m",
-                "-T",
-                "none",
-            ],
-            cwd=directory,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
+        self.log_path = log_path
+        self.log = log_path.open("wb")
+        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, **popen)
+
+    def answers(self) -> bool:
+        with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+            return True
 
     def wait_until_ready(self) -> None:
         deadline = time.monotonic() + START_SECONDS
@@ -119,11 +102,12 @@ class Varnish:
             if self.process.poll() is not None:
                 break
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                if self.answers():
                     return
-            except OSError:
-                time.sleep(0.1)
-        raise AssertionError(f"varnishd on {self.url} did not start:\n{self.log_tail()}")
+            except (OSError, urllib.error.URLError):
+                pass
+            time.sleep(0.1)
+        raise AssertionError(f"{self.name} on {self.url} did not start:\n{self.log_tail()}")
 
     def log_tail(self) -> str:
         self.log.flush()
@@ -138,6 +122,36 @@ class Varnish:
                 self.process.kill()
                 self.process.wait(timeout=15)
         self.log.close()
+
+
+class Varnish(LoggedProcess):
+    """varnishd in the foreground on a free port, with its own working
+    directory, in front of ``backends``."""
+
+    name = "varnishd"
+
+    def __init__(self, directory: Path, backends: list[tuple[str, int]], port: int | None = None):
+        directory.mkdir(parents=True, exist_ok=True)
+        vcl = directory / "default.vcl"
+        vcl.write_text(vcl_for(backends))
+        port = port or free_port()
+        command = [
+            VARNISHD,
+            "-F",
+            "-j",
+            "none",  # run as this user: no jail, the test's own files
+            "-a",
+            f"127.0.0.1:{port}",
+            "-f",
+            str(vcl),
+            "-n",
+            str(directory / "work"),
+            "-s",
+            "malloc,64m",
+            "-T",
+            "none",
+        ]
+        super().__init__(command, directory / "varnishd.log", port, cwd=directory)
 
 
 class Response:

@@ -26,7 +26,7 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password
 from django.db import connection
 
 from tests.edit_data import edit_data
-from tests.proxies import Varnish, free_port, requires_varnish
+from tests.proxies import LoggedProcess, Varnish, free_port, requires_varnish
 from wiki import page_views
 from wiki.models import Page, PageViewDay, Vote
 
@@ -63,47 +63,20 @@ def server_environment() -> dict:
     }
 
 
-class Server:
+class Server(LoggedProcess):
+    """gunicorn serving the project, ready once /healthz answers 200."""
+
+    name = "server"
+
     def __init__(self, environment: dict, log_path: Path):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = log_path
-        self.log = log_path.open("wb")
-        self.process = subprocess.Popen(
-            [str(GUNICORN), "kcr.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{self.port}"],
-            cwd=BASE_DIR,
-            env=environment,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
+        port = free_port()
+        command = [str(GUNICORN), "kcr.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}"]
+        super().__init__(command, log_path, port, cwd=BASE_DIR, env=environment)
 
-    def wait_until_ready(self) -> None:
-        deadline = time.monotonic() + START_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                break
-            try:
-                healthz = self.url + "/healthz"  # always http://127.0.0.1
-                with urllib.request.urlopen(healthz, timeout=2) as response:  # noqa: S310
-                    if response.status == 200:
-                        return
-            except (OSError, urllib.error.URLError):
-                time.sleep(0.2)
-        raise AssertionError(f"server on {self.url} did not start:\n{self.log_tail()}")
-
-    def log_tail(self) -> str:
-        self.log.flush()
-        return self.log_path.read_text(errors="replace")[-3000:]
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=15)
-        self.log.close()
+    def answers(self) -> bool:
+        healthz = self.url + "/healthz"  # always http://127.0.0.1
+        with urllib.request.urlopen(healthz, timeout=2) as response:  # noqa: S310
+            return response.status == 200
 
 
 def start_servers(environment: dict, tmp_path: Path) -> list[Server]:
