@@ -234,15 +234,7 @@ def convert(
     markdown = _restore_defused(markdown)
     if redirect is not None:
         markdown = f"#REDIRECT [[{redirect}]]\n\n{markdown}".rstrip() + "\n"
-    return Conversion(
-        markdown=markdown,
-        categories=converter.categories,
-        templates_expanded=list(converter.expanded),
-        templates_removed=list(converter.removed),
-        unconverted=list(converter.unconverted),
-        redirect=redirect,
-        links=list(converter.links),
-    )
+    return converter.conversion(markdown, redirect)
 
 
 # What the paragraph scanner reads: comments, tags, brackets and braces,
@@ -410,16 +402,7 @@ def _convert_by_paragraphs(
             if lines:
                 lines.append("")
             lines.extend(walked.lines)
-    markdown = _restore_defused(page.assemble("\n".join(lines)))
-    return Conversion(
-        markdown=markdown,
-        categories=page.categories,
-        templates_expanded=list(page.expanded),
-        templates_removed=list(page.removed),
-        unconverted=list(page.unconverted),
-        redirect=None,
-        links=list(page.links),
-    )
+    return page.conversion(_restore_defused(page.assemble("\n".join(lines))), None)
 
 
 def _within_limits(page: _Converter, walked: _Paragraph) -> bool:
@@ -846,6 +829,18 @@ class _Converter:
     def run(self) -> str:
         self._walk(())
         return self.assemble(self.blocks[0].finish())
+
+    def conversion(self, markdown: str, redirect: str | None) -> Conversion:
+        """The page's ``Conversion``: ``markdown`` with what this walk found."""
+        return Conversion(
+            markdown=markdown,
+            categories=self.categories,
+            templates_expanded=list(self.expanded),
+            templates_removed=list(self.removed),
+            unconverted=list(self.unconverted),
+            redirect=redirect,
+            links=list(self.links),
+        )
 
     def assemble(self, body: str) -> str:
         """The page's markdown from its body's: the footnotes at the end."""
