@@ -298,3 +298,28 @@ def test_a_later_mediawiki_dump_bans_the_pages_it_gives_newer_revisions(
     with commits():
         call_command("importmediawiki", str(fixtures / "kcr-full-0.11.xml"), stdout=io.StringIO())
     wait_until(lambda: grown.pk in recorder.banned_pages(), message="a ban of the grown page")
+
+
+def test_an_import_is_not_held_up_by_a_proxy_that_never_answers(settings, db, commits):
+    import io
+    from pathlib import Path
+
+    from django.core.management import call_command
+
+    black_hole = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    black_hole.bind(("127.0.0.1", 0))
+    black_hole.listen(8)
+    settings.PURGE_URLS = [f"http://127.0.0.1:{black_hole.getsockname()[1]}"]
+    dump = Path(__file__).parent / "fixtures" / "mediawiki" / "kcr-full-0.11.xml"
+    try:
+        started = time.monotonic()
+        with commits():
+            call_command("importmediawiki", str(dump), "--workers", "0", stdout=io.StringIO())
+        elapsed = time.monotonic() - started
+    finally:
+        black_hole.close()
+    pages = Page.objects.count()
+    assert pages == 9
+    # Waiting for the first attempt of each page's ban would take a second
+    # a page; the import itself takes a fraction of that.
+    assert elapsed < pages * purge.FIRST_ATTEMPT_WAIT_SECONDS - 2

@@ -379,13 +379,15 @@ class _PendingPage:
 
 @dataclass
 class _ConvertedPage:
-    """One page's texts converted: each revision's body and its conversion
-    (what the report needs of it: its markdown is the body), the newest
-    body's render (None: render it when writing) and its plain text
-    for the search index (None likewise)."""
+    """One page's texts converted: each revision's body, what the report
+    needs of each conversion (the templates removed and the constructs not
+    converted), the newest one's categories, the newest body's render (None:
+    render it when writing) and its plain text for the search index (None
+    likewise)."""
 
-    conversions: list
     bodies: list[str]
+    left_out: list[tuple[list[str], list[str]]]
+    categories: list[tuple[str, str]]
     render: object = None
     extracted: dict | None = None
 
@@ -418,9 +420,11 @@ class PageConverter:
         if redirect and not conversions[-1].redirect:
             # <redirect title=...> without "#REDIRECT" in the text
             bodies[-1] = f"#REDIRECT [[{redirect}]]\n" + bodies[-1]
-        for conversion in conversions:
-            conversion.markdown = conversion.links = None  # in bodies; not sent back twice
-        converted = _ConvertedPage(conversions=conversions, bodies=bodies)
+        converted = _ConvertedPage(
+            bodies=bodies,
+            left_out=[_left_out(conversion) for conversion in conversions],
+            categories=conversions[-1].categories,
+        )
         if self.render:
             try:
                 # Not through the cache: a worker's own memory would keep
@@ -431,6 +435,12 @@ class PageConverter:
             with prepared_renders({bodies[-1]: converted.render}):
                 converted.extracted = plaintext.extract(bodies[-1])
         return converted
+
+
+def _left_out(conversion) -> tuple[list[str], list[str]]:
+    """What the report names of one conversion: templates removed, constructs
+    not converted."""
+    return conversion.templates_removed, conversion.unconverted
 
 
 # The converter of a worker process (``_start_worker``).
@@ -549,11 +559,11 @@ class Importer:
             namespace = self.summary.namespaces.get(page.namespace) or f"namespace {page.namespace}"
             _tally(self.report.skipped_namespaces, namespace, page.title)
 
-    def _report_conversions(self, title: str, conversions) -> None:
-        for conversion in conversions:
-            for name in conversion.templates_removed:
+    def _report_left_out(self, title: str, left_out) -> None:
+        for templates_removed, unconverted in left_out:
+            for name in templates_removed:
                 _tally(self.report.templates_removed, str(name), title)
-            for construct in conversion.unconverted:
+            for construct in unconverted:
                 _tally(self.report.unconverted, str(construct), title)
 
     def prepare_main_page(self, page) -> _PendingPage | None:
@@ -621,7 +631,7 @@ class Importer:
         in order, and count it in the report."""
         target = pending.target
         title = target.title if target is not None else self._new_title(pending.mediawiki)
-        self._report_conversions(title, converted.conversions)
+        self._report_left_out(title, converted.left_out)
         rows = [
             _Revision(**{**row.__dict__, "body": body})
             for row, body in zip(pending.rows, converted.bodies, strict=True)
@@ -632,7 +642,7 @@ class Importer:
         self.report.revisions.add(title, len(rows))
         if rows[-1].body.lstrip().upper().startswith("#REDIRECT"):
             self.report.redirects.add(title)
-        for name, _ in converted.conversions[-1].categories:
+        for name, _ in converted.categories:
             if title_key(name) not in self.categories_seen:
                 self.categories_seen.add(title_key(name))
                 self.report.categories.add(name)
@@ -673,7 +683,7 @@ class Importer:
         description = ""
         if text:
             conversion = self.converter.convert(text)
-            self._report_conversions(f"Category:{name}", [conversion])
+            self._report_left_out(f"Category:{name}", [_left_out(conversion)])
             description = _body(conversion)
         # The category page's own categories are its parents: not shown here.
         description = re.sub(r"(?im)^\[\[Category:[^\]]*\]\]\s*$", "", description).strip()
@@ -740,8 +750,10 @@ def write_revisions(target: Page | None, title: str, rows: list[_Revision], user
     refresh_links(page)
     search.index_page(page)
     if target is None:
-        bump_link_versions([page.key])
-    purge.purge_pages([page.pk])  # a proxy's copy of a page given newer revisions
+        bump_link_versions([page.key], wait_for_purge=False)
+    # A proxy's copy of a page given newer revisions; a dead proxy must not
+    # hold up every page of an import.
+    purge.purge_pages([page.pk], wait=False)
     return page
 
 

@@ -67,15 +67,17 @@ def pages_header_value(page_ids: Iterable[int]) -> str:
     return "," + "".join(f"{page_id}," for page_id in page_ids if page_id is not None)
 
 
-def purge_pages(page_ids: Iterable[int]) -> None:
+def purge_pages(page_ids: Iterable[int], *, wait: bool = True) -> None:
     """Once the current transaction commits (at once outside one), ban every
     proxy's copies of the responses that show any of ``page_ids``. Does
-    nothing when no proxy is configured. Never raises for a proxy's failure."""
+    nothing when no proxy is configured. Never raises for a proxy's failure.
+    ``wait``: whether the caller waits (``FIRST_ATTEMPT_WAIT_SECONDS`` at
+    most) for the first attempt; an import of thousands of pages does not."""
     if not settings.PURGE_URLS:
         return
     ids = sorted({int(page_id) for page_id in page_ids if page_id is not None})
     if ids:
-        transaction.on_commit(lambda: _submit(_Ban(page_ids=tuple(ids))))
+        transaction.on_commit(lambda: _submit(_Ban(page_ids=tuple(ids)), wait=wait))
 
 
 def purge_everything(*, again_after: float | None = None) -> None:

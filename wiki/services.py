@@ -331,10 +331,11 @@ def refresh_categories(page: Page, categories: Iterable[tuple[str, str]]) -> Non
     )
 
 
-def bump_link_versions(keys) -> int:
+def bump_link_versions(keys, *, wait_for_purge: bool = True) -> int:
     """Make every page that links to one of ``keys`` render its links afresh
     (a page with such a title appeared or disappeared), and purge them from
-    the caching proxies (``wiki.purge``). Returns how many."""
+    the caching proxies (``wiki.purge``; ``wait_for_purge`` as its
+    ``wait``). Returns how many."""
     keys = list(keys)
     if not keys:
         return 0
@@ -344,7 +345,7 @@ def bump_link_versions(keys) -> int:
     if settings.PURGE_URLS:
         # Their ids for the purge, in a query that only a site with proxies makes.
         ids = list(linking.values_list("pk", flat=True))
-        purge.purge_pages(ids)
+        purge.purge_pages(ids, wait=wait_for_purge)
         linking = Page.objects.filter(pk__in=ids)
     return linking.update(link_version=F("link_version") + 1)
 
