@@ -212,6 +212,9 @@ else:
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Each process's memo of anonymous page views (wiki.page_memo): only with a
+# cache all app processes share, which carries the memo's change tokens.
+PAGE_MEMO = bool(REDIS_URL)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -83,14 +83,21 @@ def console_errors(page):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
+def _fresh_cache(settings):
+    from wiki import page_memo
     from wiki.glossary import forget_glossary
 
+    # The page memo is on in every test, with the local-memory cache too
+    # (one process: its change tokens reach every view), so that every test
+    # of what a change shows also checks that the memo never shows it stale.
+    settings.PAGE_MEMO = os.environ.get("KCR_TEST_PAGE_MEMO", "1") == "1"
     cache.clear()
     forget_glossary()
+    page_memo.clear()
     yield
     cache.clear()
     forget_glossary()
+    page_memo.clear()
 
 
 @pytest.fixture(autouse=True)

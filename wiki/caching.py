@@ -98,14 +98,24 @@ def state_cache_key(scope: str) -> str:
 def dated_state(key: str, etag: str, stored) -> datetime.datetime | None:
     """``state_last_modified`` from ``stored``, the value read under ``key``
     (``state_cache_key``); records a new state's first sight."""
-    now = timezone.now()
+    return date_if_past(state_date(key, etag, stored))
+
+
+def state_date(key: str, etag: str, stored) -> datetime.datetime:
+    """The date ``dated_state`` gives once it has passed (the first sight of
+    the state, rounded up to the next whole second); records a new state's
+    first sight."""
     if stored is None or stored[0] != etag:
-        first_seen = now
+        first_seen = timezone.now()
         cache.set(key, (etag, first_seen), STATE_CACHE_SECONDS)
     else:
         first_seen = stored[1]
-    dated = datetime.datetime.fromtimestamp(math.ceil(first_seen.timestamp()), tz=datetime.UTC)
-    return dated if dated <= now else None
+    return datetime.datetime.fromtimestamp(math.ceil(first_seen.timestamp()), tz=datetime.UTC)
+
+
+def date_if_past(date: datetime.datetime) -> datetime.datetime | None:
+    """``date``, or None while it is still to come."""
+    return date if date <= timezone.now() else None
 
 
 def mark_public(response, page_ids=()) -> None:

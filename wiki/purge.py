@@ -67,16 +67,30 @@ def pages_header_value(page_ids: Iterable[int]) -> str:
     return "," + "".join(f"{page_id}," for page_id in page_ids if page_id is not None)
 
 
+def is_listened_to() -> bool:
+    """Whether anything hears of changed pages: caching proxies or the app
+    processes' page memos. (Without, a caller may skip finding their ids.)"""
+    return bool(settings.PURGE_URLS or settings.PAGE_MEMO)
+
+
 def purge_pages(page_ids: Iterable[int], *, wait: bool = True) -> None:
     """Once the current transaction commits (at once outside one), ban every
     proxy's copies of the responses that show any of ``page_ids``. Does
     nothing when no proxy is configured. Never raises for a proxy's failure.
     ``wait``: whether the caller waits (``FIRST_ATTEMPT_WAIT_SECONDS`` at
-    most) for the first attempt; an import of thousands of pages does not."""
-    if not settings.PURGE_URLS:
-        return
+    most) for the first attempt; an import of thousands of pages does not.
+    Also tells every app process's page memo (``wiki.page_memo``), at once
+    and again once the change commits (a view between the two may have
+    read the page as it was before under the first stamps)."""
     ids = sorted({int(page_id) for page_id in page_ids if page_id is not None})
-    if ids:
+    if not ids:
+        return
+    if settings.PAGE_MEMO:
+        from wiki import page_memo  # it imports wiki.caching, which imports this
+
+        page_memo.forget_pages(ids)
+        transaction.on_commit(lambda: page_memo.forget_pages(ids))
+    if settings.PURGE_URLS:
         transaction.on_commit(lambda: _submit(_Ban(page_ids=tuple(ids)), wait=wait))
 
 
@@ -84,7 +98,14 @@ def purge_everything(*, again_after: float | None = None) -> None:
     """Once the current transaction commits, ban every cached response of
     this site on every proxy; with ``again_after`` (seconds), once more
     after that long, for what app servers keep in their own memory for a
-    while (the disclaimer: ``wiki.disclaimers.DISCLAIMER_CACHE_SECONDS``)."""
+    while (the disclaimer: ``wiki.disclaimers.DISCLAIMER_CACHE_SECONDS``).
+    Also tells every app process's page memo (``wiki.page_memo``), at once
+    and again once the change commits, as ``purge_pages`` does."""
+    if settings.PAGE_MEMO:
+        from wiki import page_memo  # it imports wiki.caching, which imports this
+
+        page_memo.forget_everything()
+        transaction.on_commit(page_memo.forget_everything)
     if not settings.PURGE_URLS:
         return
 

@@ -14,7 +14,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 import reversion
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -342,8 +341,8 @@ def bump_link_versions(keys, *, wait_for_purge: bool = True) -> int:
     linking = Page.objects.filter(
         pk__in=Link.objects.filter(target_key__in=keys).values("source_id")
     )
-    if settings.PURGE_URLS:
-        # Their ids for the purge, in a query that only a site with proxies makes.
+    if purge.is_listened_to():
+        # Their ids for the purge, in a query only a site that purges makes.
         ids = list(linking.values_list("pk", flat=True))
         purge.purge_pages(ids, wait=wait_for_purge)
         linking = Page.objects.filter(pk__in=ids)

@@ -19,12 +19,14 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, urlencode
 from django.views.decorators.http import require_GET, require_safe
 
+from wiki import page_memo
 from wiki.caching import (
-    dated_state,
+    date_if_past,
     make_etag,
     mark_canonical_redirect,
     mark_public,
     state_cache_key,
+    state_date,
 )
 from wiki.disclaimers import disclaimer_numbered, request_disclaimer, use_disclaimer
 from wiki.display import page_display, shown_categories
@@ -195,6 +197,7 @@ def _render_page(
     redirected_from: Page | None = None,
     status=200,
     redirect_target_exists: bool | None = None,
+    memo: page_memo.Lookup | None = None,
 ):
     shown = page
     if hasattr(shown, "disclaimer_number"):  # read with the page: no cache call
@@ -235,7 +238,8 @@ def _render_page(
     is_plain_url = request.META.get("QUERY_STRING", "") in {"", "redirect=no"}
     copy_key = "wiki:page-view:" + etag.strip('"')
     found = cache.get_many([state_key, copy_key] if is_plain_url else [state_key])
-    last_modified = dated_state(state_key, content, found.get(state_key))
+    dated = state_date(state_key, content, found.get(state_key))
+    last_modified = date_if_past(dated)
     timestamp = None if last_modified is None else int(last_modified.timestamp())
     response = get_conditional_response(request, etag=etag, last_modified=timestamp)
     if response is None:
@@ -245,7 +249,29 @@ def _render_page(
             lambda: _page_response(*page_args),
         )
     shown_ids = (shown.pk, None if redirected_from is None else redirected_from.pk)
+    page_memo.keep(
+        memo,
+        [page_id for page_id in shown_ids if page_id is not None],
+        shown.pk,
+        response,
+        etag,
+        dated,
+    )
     return _with_validators(response, etag, last_modified, shown_ids)
+
+
+def _remembered_page(request, entry: page_memo.Entry):
+    """An anonymous reader's page from this process's memo (``entry``, which
+    ``page_memo`` found current): counted and validated as ``_render_page``
+    does, with neither a query nor a render."""
+    if not settings.PURGE_URLS:  # with purged proxies the beacon counts it
+        count_page_view(request, Page(pk=entry.counted_id))
+    last_modified = date_if_past(entry.dated)
+    timestamp = None if last_modified is None else int(last_modified.timestamp())
+    response = get_conditional_response(request, etag=entry.etag, last_modified=timestamp)
+    if response is None:
+        response = HttpResponse(entry.content, content_type="text/html; charset=utf-8")
+    return _with_validators(response, entry.etag, last_modified, entry.page_ids)
 
 
 def _shared_page_response(content: bytes | None, cache_key: str | None, make_response):
@@ -291,17 +317,25 @@ def _page_response(
 @require_safe
 def main_page(request):
     """The main page: the page titled "Main Page", served at /."""
+    memo = page_memo.look_up(page_memo.memo_key(request))
+    if memo is not None and memo.is_current:
+        return _remembered_page(request, memo.entry)
     page = _pages_for_view(MAIN_PAGE_TITLE).get(title_key(MAIN_PAGE_TITLE))
     if page is None:
         context = {"main_page_slug": title_to_slug(MAIN_PAGE_TITLE)}
         return render(request, "wiki/main_page_empty.html", context)
-    return _render_page(request, page)
+    return _render_page(request, page, memo=memo)
 
 
 @require_safe
 def page_detail(request, slug):
     """Read a page's current revision, following a redirect one hop. The
-    page and a redirect's target come in one query."""
+    page and a redirect's target come in one query; a page this process
+    has rendered for anonymous readers comes from its memo (``page_memo``)
+    with no query at all while it is current."""
+    memo = page_memo.look_up(page_memo.memo_key(request))
+    if memo is not None and memo.is_current:
+        return _remembered_page(request, memo.entry)
     wanted = slug_to_title(slug)
     pages = _pages_for_view(wanted)
     page = pages.get(title_key(wanted))
@@ -312,15 +346,15 @@ def page_detail(request, slug):
     if redirect := canonical_redirect(request, page, slug):
         return redirect
     if not page.is_redirect or request.GET.get("redirect") == "no":
-        return _render_page(request, page)
+        return _render_page(request, page, memo=memo)
     # One hop only: a redirect to a redirect shows the second redirect
     # page, flagged, so a chain or a loop can never hang a request. The
     # target is not among ``pages`` only when the link table lacks it
     # (never true after save_page).
     target = pages.get(title_key(page.redirect_to)) or page.redirect_target()
     if target is not None:
-        return _render_page(request, target, redirected_from=page)
-    return _render_page(request, page, redirect_target_exists=False)
+        return _render_page(request, target, redirected_from=page, memo=memo)
+    return _render_page(request, page, redirect_target_exists=False, memo=memo)
 
 
 @require_GET
