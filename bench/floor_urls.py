@@ -11,4 +11,5 @@ def floor(request):
     return HttpResponse(PAGE_BYTES, content_type="text/html; charset=utf-8")
 
 
-urlpatterns = [path("floor/", floor)]
+# /healthz: the benchmark waits for it, as it does for the app server.
+urlpatterns = [path("floor/", floor), path("healthz", floor)]
