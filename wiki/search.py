@@ -60,7 +60,6 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import (
     SearchQuery,
-    SearchRank,
     SearchVector,
 )
 from django.db import connection, transaction
@@ -478,6 +477,11 @@ def _title_hits(query: str) -> dict[int, tuple[int, str]]:
         .order_by("tier", "words_key")
         .values_list("target_id", "tier", "title", "target_key")[:MAX_TITLE_HITS]
     )
+    return _best_title_hits(rows)
+
+
+def _best_title_hits(rows) -> dict[int, tuple[int, str]]:
+    # ``rows`` are ``(target id, tier, title, target key)``, best tier first.
     hits: dict[int, tuple[int, str]] = {}
     for target_id, tier, title, target_key in rows:
         if target_id is None:
@@ -505,45 +509,147 @@ def _ids_in_tier(title_hits: dict[int, tuple[int, str]], tier: int) -> list[int]
     return sorted(page_id for page_id, (hit_tier, _) in title_hits.items() if hit_tier == tier)
 
 
+# PostgreSQL's searches are raw SQL, written once here: building the same
+# statements through the ORM took longer than running them (at 10,000 pages,
+# a rare word's title hits, redirect targets and ranking spent 3.5 ms in
+# Python making SQL, 1 ms in the database). The title vector is the
+# expression of the GIN index wiki_page_title_search_gin, so that finding the
+# few pages whose title matches never reads the text vectors.
+_POSTGRES_TITLE_VECTOR = f"to_tsvector('{POSTGRES_CONFIG}'::regconfig, COALESCE(title, ''))"
+
+
+def _postgres_tsquery(terms: list[str]) -> tuple[str, dict[str, str]]:
+    """The SQL of ``_postgres_query(terms)``, with named parameters."""
+    plain = [term for term in terms if not _split_term(term)]
+    config = f"'{POSTGRES_CONFIG}'::regconfig"
+    parts: list[str] = []
+    params: dict[str, str] = {}
+    if plain:
+        parts.append(f"plainto_tsquery({config}, %(plain)s)")
+        params["plain"] = " ".join(plain)
+    for number, term in enumerate(terms):
+        if split := _split_term(term):
+            parts.append(
+                f"(plainto_tsquery({config}, %(term{number})s)"
+                f" || to_tsquery({config}, %(phrase{number})s))"
+            )
+            params[f"term{number}"] = term
+            params[f"phrase{number}"] = _postgres_phrase(split)
+    return " && ".join(parts), params
+
+
+_POSTGRES_TITLE_HITS_SQL = """
+SELECT (
+    SELECT target.id FROM wiki_page AS target
+    WHERE target.redirect_to = '' AND target.key = search_title.target_key
+) AS target_id,
+CASE WHEN search_title.match_key = %(exact)s THEN %(equal_tier)s ELSE %(start_tier)s END AS tier,
+search_title.title, search_title.target_key
+FROM wiki_searchtitle AS search_title
+WHERE search_title.match_key = %(exact)s OR search_title.words_key LIKE %(words)s
+ORDER BY tier, search_title.words_key LIMIT %(title_hits)s;
+"""
+
+# A redirect's target is its own link (the link table row whose title is the
+# redirect's target), then the content page of that link's key.
+_POSTGRES_REDIRECT_TARGETS_SQL = """
+SELECT target.id, redirect.title FROM (
+    SELECT id, title, key, redirect_to FROM wiki_page
+    WHERE redirect_to <> '' AND {title_vector} @@ ({tsquery})
+    ORDER BY key LIMIT %(redirects)s
+) AS redirect
+JOIN wiki_link AS link ON link.source_id = redirect.id AND link.target_title = redirect.redirect_to
+JOIN wiki_page AS target ON target.key = link.target_key AND target.redirect_to = ''
+ORDER BY redirect.key;
+"""
+
+
+def _postgres_titles(terms: list[str]) -> tuple[dict[int, tuple[int, str]], dict[int, str]]:
+    # ``_title_hits`` and ``_redirect_targets`` of ``terms``, in one message
+    # to the database (two statements, two results).
+    tsquery, params = _postgres_tsquery(terms)
+    sql = _POSTGRES_REDIRECT_TARGETS_SQL.format(
+        title_vector=_POSTGRES_TITLE_VECTOR, tsquery=tsquery
+    )
+    params["redirects"] = MAX_REDIRECT_TARGETS
+    query = " ".join(terms)
+    exact = match_key(query)
+    if exact:
+        sql = _POSTGRES_TITLE_HITS_SQL + sql
+        params["exact"] = exact
+        params["words"] = connection.ops.prep_for_like_query(words_key(query) + " ") + "%"
+        params["title_hits"] = MAX_TITLE_HITS
+        params["equal_tier"] = TIER_EQUAL_TITLE
+        params["start_tier"] = TIER_TITLE_START
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        title_rows = cursor.fetchall() if exact else []
+        if exact:
+            cursor.nextset()
+        redirect_rows = cursor.fetchall()
+    targets: dict[int, str] = {}
+    for target_id, redirect_title in redirect_rows:
+        targets.setdefault(target_id, redirect_title)
+    return _best_title_hits(title_rows), targets
+
+
+# The candidates are the first ``limit`` text matches by id, the first
+# ``limit`` pages whose own title matches, and the pages found by a title
+# (their own or a redirect's); only they are ranked, so ts_rank reads at most
+# about twice ``limit`` vectors. At 10,000 pages "treatment" (6,000 matches)
+# took 17 ms to rank every match and 20 ms more to count them; ranking 500
+# candidates takes 1.5 ms. A union of ids (an OR of three conditions scanned
+# the whole table: 4.7 ms), and the lowest ids rather than whatever a scan
+# meets first, so that every page of results ranks the same candidates (a
+# synchronised sequential scan may start anywhere in the table).
+_POSTGRES_RANKED_SQL = """
+SELECT page.id, CASE
+    WHEN page.id = ANY(%(equal_ids)s) THEN {equal}
+    WHEN page.id = ANY(%(start_ids)s) THEN {start}
+    WHEN page.id = ANY(%(extra_ids)s) OR page.id IN (
+        SELECT id FROM wiki_page WHERE {title_vector} @@ ({tsquery})
+    ) THEN {words}
+    ELSE {text}
+END AS tier
+FROM wiki_page AS page
+WHERE page.id IN (
+    (
+        SELECT id FROM wiki_page WHERE redirect_to = '' AND search_vector @@ ({tsquery})
+        ORDER BY id LIMIT %(limit)s
+    ) UNION (
+        SELECT id FROM wiki_page WHERE redirect_to = '' AND {title_vector} @@ ({tsquery})
+        ORDER BY id LIMIT %(limit)s
+    ) UNION (
+        SELECT id FROM wiki_page WHERE redirect_to = '' AND id = ANY(%(extra_ids)s)
+    )
+)
+ORDER BY tier, ts_rank(page.search_vector, {tsquery}) DESC, page.key
+LIMIT %(limit)s
+"""
+
+
 def _ranked_postgres(
     terms: list[str], title_hits: dict, via_ids: list[int], limit: int
 ) -> list[tuple[int, int]]:
-    # ``(page id, tier)`` of the best ``limit`` candidates, best first. The
-    # candidates are the first ``limit`` text matches by id, the first
-    # ``limit`` pages whose own title matches, and the pages found by a title
-    # (their own or a redirect's); only they are ranked, so ts_rank reads at
-    # most about twice ``limit`` vectors. At 10,000 pages "treatment" (6,000
-    # matches) took 17 ms to rank every match and 20 ms more to count them;
-    # ranking 500 candidates takes 1.5 ms. A union joined back by id (an OR
-    # of three IN lists scanned the whole table: 4.7 ms), and the lowest ids
-    # rather than whatever a scan meets first, so that every page of results
-    # ranks the same candidates (a synchronised sequential scan may start
-    # anywhere in the table).
-    query = _postgres_query(terms)
-    content = Page.objects.content_pages()
-    own_titles = _postgres_title_matches(terms, content).order_by("pk").values("pk")[:limit]
-    candidates = (
-        content.filter(search_vector=query).order_by("pk").values("pk")[:limit].union(own_titles)
+    # ``(page id, tier)`` of the best ``limit`` candidates, best first.
+    tsquery, params = _postgres_tsquery(terms)
+    sql = _POSTGRES_RANKED_SQL.format(
+        equal=TIER_EQUAL_TITLE,
+        start=TIER_TITLE_START,
+        words=TIER_TITLE_WORDS,
+        text=TIER_TEXT,
+        title_vector=_POSTGRES_TITLE_VECTOR,
+        tsquery=tsquery,
     )
-    if via_ids:
-        candidates = candidates.union(content.filter(pk__in=via_ids).values("pk"))
-    title_match = Q(pk__in=_postgres_title_matches(terms).values("pk"))
-    if via_ids:
-        title_match |= Q(pk__in=via_ids)
-    tiers = [
-        When(pk__in=ids, then=Value(tier))
-        for tier in (TIER_EQUAL_TITLE, TIER_TITLE_START)
-        if (ids := _ids_in_tier(title_hits, tier))
-    ]
-    tiers.append(When(title_match, then=Value(TIER_TITLE_WORDS)))
-    ranked = (
-        Page.objects.filter(pk__in=candidates)
-        .annotate(rank=SearchRank(F("search_vector"), query))
-        .annotate(tier=Case(*tiers, default=Value(TIER_TEXT), output_field=IntegerField()))
-        .order_by("tier", "-rank", "key")
-        .values_list("pk", "tier")
+    params.update(
+        equal_ids=_ids_in_tier(title_hits, TIER_EQUAL_TITLE),
+        start_ids=_ids_in_tier(title_hits, TIER_TITLE_START),
+        extra_ids=via_ids,
+        limit=limit,
     )
-    return list(ranked[:limit])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(page_id, tier) for page_id, tier in cursor.fetchall()]
 
 
 # Everything is read from the FTS5 table alone (reading wiki_page, or the
@@ -764,6 +870,7 @@ class SearchResults:
         self.terms = query_terms(query)
         self._via: dict[int, str] | None = None
         self._title_hits: dict[int, tuple[int, str]] | None = None
+        self._redirect_targets: dict[int, str] = {}
         self._ranked: list[tuple[int, int]] | None = None
         self._did_you_mean: list[CloseTitle] | None = None
 
@@ -773,7 +880,7 @@ class SearchResults:
         redirect's title (holding every term, or equal to or starting with
         the query)."""
         if self._via is None:
-            via = _redirect_targets(self.terms) if self.terms else {}
+            via = dict(self._titles()[1])
             for page_id, (_, redirect_title) in self.title_hits.items():
                 if redirect_title:
                     via.setdefault(page_id, redirect_title)
@@ -784,9 +891,20 @@ class SearchResults:
 
     @property
     def title_hits(self) -> dict[int, tuple[int, str]]:
+        return self._titles()[0]
+
+    def _titles(self) -> tuple[dict[int, tuple[int, str]], dict[int, str]]:
+        # The title hits and the redirect targets, found together (on
+        # PostgreSQL in one round trip).
         if self._title_hits is None:
-            self._title_hits = _title_hits(" ".join(self.terms)) if self.terms else {}
-        return self._title_hits
+            if not self.terms:
+                self._title_hits, self._redirect_targets = {}, {}
+            elif connection.vendor == "postgresql":
+                self._title_hits, self._redirect_targets = _postgres_titles(self.terms)
+            else:
+                self._title_hits = _title_hits(" ".join(self.terms))
+                self._redirect_targets = _redirect_targets(self.terms)
+        return self._title_hits, self._redirect_targets
 
     def _extra_ids(self) -> list[int]:
         return sorted(set(self.via_redirect) | set(self.title_hits))
