@@ -38,3 +38,13 @@ def test_search_for_text_only_words_within_budget(client, pages, django_assert_m
     with django_assert_max_num_queries(BUDGET + 1):
         response = client.get("/search/?q=mentions+once&fulltext=1")
     assert "30 pages found" in response.text
+
+
+def test_misspelt_search_offers_a_close_title_within_budget(
+    client, pages, django_assert_max_num_queries
+):
+    # Nothing matches; the close titles come with whether their page exists.
+    with django_assert_max_num_queries(BUDGET):
+        response = client.get("/search/?q=proleukn&fulltext=1")
+    assert "No pages found" in response.text
+    assert 'Did you mean <a href="/wiki/Proleukin/">Proleukin</a>' in response.text

@@ -65,6 +65,7 @@ from django.contrib.postgres.search import (
 from django.db import connection, transaction
 from django.db.models import (
     Case,
+    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -134,10 +135,16 @@ DID_YOU_MEAN = 3
 MAX_RESULTS = 500
 
 
+# What a result shows of its page, and the body its snippet comes from (every
+# column of twenty pages took 0.8 ms to read, these 0.4 ms).
+HIT_PAGE_FIELDS = ("title", "body", "article_date")
+
+
 @dataclass
 class Hit:
-    """One search result: the page, a highlighted snippet of its text, and
-    the title of the redirect through which it matched ("" if none)."""
+    """One search result: the page (``HIT_PAGE_FIELDS`` only), a highlighted
+    snippet of its text, and the title of the redirect through which it
+    matched ("" if none)."""
 
     page: Page
     snippet: SafeString
@@ -759,16 +766,19 @@ SQLITE_CANDIDATE_FACTOR = 4
 _POSTGRES_CLOSE_SQL = """
 SELECT set_config('pg_trgm.similarity_threshold', %s, true),
     set_config('enable_seqscan', 'off', true);
-SELECT title, match_key, target_key FROM wiki_searchtitle WHERE match_key %% %s
+SELECT title, match_key, target_key, EXISTS (
+    SELECT 1 FROM wiki_page
+    WHERE wiki_page.key = wiki_searchtitle.target_key AND wiki_page.redirect_to = ''
+) FROM wiki_searchtitle WHERE match_key %% %s
 ORDER BY similarity(match_key, %s) DESC, match_key LIMIT %s
 """
 
 
-def _close_candidates(key: str, threshold: float) -> list[tuple[str, str, str]]:
-    """``(title, match_key, target_key)`` of at most a bounded number of
-    titles that may be at least ``threshold`` close to the match key
-    ``key``, found by the trigram index (never by reading every title)."""
-    columns = ("title", "match_key", "target_key")
+def _close_candidates(key: str, threshold: float) -> list[tuple[str, str, str, bool]]:
+    """``(title, match_key, target_key, whether the target is a content
+    page)`` of at most a bounded number of titles that may be at least
+    ``threshold`` close to the match key ``key``, found by the trigram index
+    (never by reading every title)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(_POSTGRES_CLOSE_SQL, [str(threshold), key, key, CLOSE_CANDIDATES])
@@ -783,16 +793,21 @@ def _close_candidates(key: str, threshold: float) -> list[tuple[str, str, str]]:
     with connection.cursor() as cursor:
         cursor.execute(_SQLITE_CLOSE_SQL, params)
         page_ids = [row[0] for row in cursor.fetchall()]
-    return list(SearchTitle.objects.filter(page_id__in=page_ids).values_list(*columns))
+    target = Page.objects.content_pages().filter(key=OuterRef("target_key"))
+    candidates = SearchTitle.objects.filter(page_id__in=page_ids).annotate(
+        has_target=Exists(target)
+    )
+    return list(candidates.values_list("title", "match_key", "target_key", "has_target"))
 
 
-def _closest(key: str, threshold: float) -> list[tuple[float, str, str, str]]:
-    # (similarity, title, match key, target key), closest first, at least
-    # ``threshold``, a page's own title before a redirect's of the same key:
-    # the same order on both databases.
+def _closest(key: str, threshold: float) -> list[tuple[float, str, str, str, bool]]:
+    # (similarity, title, match key, target key, whether the target is a
+    # content page), closest first, at least ``threshold``, a page's own
+    # title before a redirect's of the same key: the same order on both
+    # databases.
     scored = (
-        (similarity(key, candidate_key), title, candidate_key, target_key)
-        for title, candidate_key, target_key in _close_candidates(key, threshold)
+        (similarity(key, candidate_key), title, candidate_key, target_key, has_target)
+        for title, candidate_key, target_key, has_target in _close_candidates(key, threshold)
     )
     close = [row for row in scored if row[0] >= threshold]
     close.sort(key=lambda row: (-row[0], row[2], title_key(row[1]) != row[3], row[1]))
@@ -809,19 +824,14 @@ def close_titles(query: str) -> list[CloseTitle]:
     match keys at least ``MIN_SIMILARITY``), closest first, one for each
     content page (a redirect's title stands for its target; a redirect to a
     missing page is left out). Empty for a query shorter than
-    ``MIN_CLOSE_KEY_LENGTH`` letters and digits. Two queries at most."""
+    ``MIN_CLOSE_KEY_LENGTH`` letters and digits. One query (two on SQLite)."""
     key = _close_key(query)
     if not key:
         return []
-    close = _closest(key, MIN_SIMILARITY)
-    target_keys = {target_key for _, _, _, target_key in close}
-    existing = set(
-        Page.objects.content_pages().filter(key__in=target_keys).values_list("key", flat=True)
-    )
     found: list[CloseTitle] = []
     seen: set[str] = set()
-    for closeness, title, _, target_key in close:
-        if target_key in existing and target_key not in seen:
+    for closeness, title, _, target_key, has_target in _closest(key, MIN_SIMILARITY):
+        if has_target and target_key not in seen:
             seen.add(target_key)
             found.append(CloseTitle(title=title, url=page_url(title), closeness=closeness))
     return found
@@ -847,7 +857,7 @@ def suggest_titles(query: str, limit: int) -> list[str]:
         )
     close_key = _close_key(query)
     if len(titles) < limit and close_key:
-        for _, title, candidate_key, _ in _closest(close_key, MIN_SUGGEST_SIMILARITY):
+        for _, title, candidate_key, _, _ in _closest(close_key, MIN_SUGGEST_SIMILARITY):
             if title not in titles and is_one_typo_from_start(close_key, candidate_key):
                 titles.append(title)
     return titles[:limit]
@@ -947,7 +957,7 @@ class SearchResults:
         ids = [page_id for page_id, _ in self.ranked[: self.count()][item]]
         if not ids:
             return []
-        pages = Page.objects.defer("search_vector").in_bulk(ids)
+        pages = Page.objects.only(*HIT_PAGE_FIELDS).in_bulk(ids)
         shown = [pages[page_id] for page_id in ids if page_id in pages]
         texts = plain_texts([page.body for page in shown])
         return [
