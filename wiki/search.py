@@ -65,7 +65,6 @@ from django.contrib.postgres.search import (
 from django.db import connection, transaction
 from django.db.models import (
     Case,
-    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -766,22 +765,32 @@ SQLITE_CANDIDATE_FACTOR = 4
 _POSTGRES_CLOSE_SQL = """
 SELECT set_config('pg_trgm.similarity_threshold', %s, true),
     set_config('enable_seqscan', 'off', true);
-SELECT title, match_key, target_key, EXISTS (
-    SELECT 1 FROM wiki_page
-    WHERE wiki_page.key = wiki_searchtitle.target_key AND wiki_page.redirect_to = ''
-) FROM wiki_searchtitle WHERE match_key %% %s
+SELECT title, match_key, target_key, {has_target} FROM wiki_searchtitle WHERE match_key %% %s
 ORDER BY similarity(match_key, %s) DESC, match_key LIMIT %s
 """
+# Whether a title's page (the redirect's target) is a content page, asked in
+# the same statement: one round trip fewer for "Did you mean".
+_POSTGRES_HAS_TARGET = """EXISTS (
+    SELECT 1 FROM wiki_page
+    WHERE wiki_page.key = wiki_searchtitle.target_key AND wiki_page.redirect_to = ''
+)"""
 
 
-def _close_candidates(key: str, threshold: float) -> list[tuple[str, str, str, bool]]:
+def _close_candidates(
+    key: str, threshold: float, check_targets: bool
+) -> list[tuple[str, str, str, bool | None]]:
     """``(title, match_key, target_key, whether the target is a content
     page)`` of at most a bounded number of titles that may be at least
     ``threshold`` close to the match key ``key``, found by the trigram index
-    (never by reading every title)."""
+    (never by reading every title). The last is None unless
+    ``check_targets``, and always on SQLite (see ``close_titles``)."""
     if connection.vendor == "postgresql":
+        has_target = _POSTGRES_HAS_TARGET if check_targets else "NULL"
         with connection.cursor() as cursor:
-            cursor.execute(_POSTGRES_CLOSE_SQL, [str(threshold), key, key, CLOSE_CANDIDATES])
+            cursor.execute(
+                _POSTGRES_CLOSE_SQL.format(has_target=has_target),
+                [str(threshold), key, key, CLOSE_CANDIDATES],
+            )
             cursor.nextset()
             return [tuple(row) for row in cursor.fetchall()]
     params = [
@@ -793,21 +802,23 @@ def _close_candidates(key: str, threshold: float) -> list[tuple[str, str, str, b
     with connection.cursor() as cursor:
         cursor.execute(_SQLITE_CLOSE_SQL, params)
         page_ids = [row[0] for row in cursor.fetchall()]
-    target = Page.objects.content_pages().filter(key=OuterRef("target_key"))
-    candidates = SearchTitle.objects.filter(page_id__in=page_ids).annotate(
-        has_target=Exists(target)
+    rows = SearchTitle.objects.filter(page_id__in=page_ids).values_list(
+        "title", "match_key", "target_key"
     )
-    return list(candidates.values_list("title", "match_key", "target_key", "has_target"))
+    return [(*row, None) for row in rows]
 
 
-def _closest(key: str, threshold: float) -> list[tuple[float, str, str, str, bool]]:
+def _closest(
+    key: str, threshold: float, check_targets: bool = False
+) -> list[tuple[float, str, str, str, bool | None]]:
     # (similarity, title, match key, target key, whether the target is a
-    # content page), closest first, at least ``threshold``, a page's own
-    # title before a redirect's of the same key: the same order on both
+    # content page or None), closest first, at least ``threshold``, a page's
+    # own title before a redirect's of the same key: the same order on both
     # databases.
+    candidates = _close_candidates(key, threshold, check_targets)
     scored = (
         (similarity(key, candidate_key), title, candidate_key, target_key, has_target)
-        for title, candidate_key, target_key, has_target in _close_candidates(key, threshold)
+        for title, candidate_key, target_key, has_target in candidates
     )
     close = [row for row in scored if row[0] >= threshold]
     close.sort(key=lambda row: (-row[0], row[2], title_key(row[1]) != row[3], row[1]))
@@ -824,13 +835,22 @@ def close_titles(query: str) -> list[CloseTitle]:
     match keys at least ``MIN_SIMILARITY``), closest first, one for each
     content page (a redirect's title stands for its target; a redirect to a
     missing page is left out). Empty for a query shorter than
-    ``MIN_CLOSE_KEY_LENGTH`` letters and digits. One query (two on SQLite)."""
+    ``MIN_CLOSE_KEY_LENGTH`` letters and digits. One query (at most three on SQLite)."""
     key = _close_key(query)
     if not key:
         return []
+    close = _closest(key, MIN_SIMILARITY, check_targets=True)
+    if connection.vendor != "postgresql":
+        # SQLite hands over four times as many candidates: their targets are
+        # looked up for the close ones only.
+        target_keys = {row[3] for row in close}
+        existing = set(
+            Page.objects.content_pages().filter(key__in=target_keys).values_list("key", flat=True)
+        )
+        close = [(*row[:4], row[3] in existing) for row in close]
     found: list[CloseTitle] = []
     seen: set[str] = set()
-    for closeness, title, _, target_key, has_target in _closest(key, MIN_SIMILARITY):
+    for closeness, title, _, target_key, has_target in close:
         if has_target and target_key not in seen:
             seen.add(target_key)
             found.append(CloseTitle(title=title, url=page_url(title), closeness=closeness))
