@@ -14,7 +14,10 @@ Each query is timed as the search view runs it (redirect targets, the ranked
 ids, the first page of 20 hits with their snippets, and "Did you mean" when no
 title matches), after a few warm-up runs; a query matching more pages than
 are listed shows its count as ">500"; the header box's suggestions are
-timed as ``/search/suggest/`` runs them. Beside the generated pages are a few
+timed as ``/search/suggest/`` runs them. The whole search view (the
+"Go" jump's lookups, the search, the template, the middleware) is timed
+through Django's test client, answering 200, for a common word, a rare one
+and one that no page holds. Beside the generated pages are a few
 named treatment pages and a redirect (Proleukin -> Interleukin-2), which the
 misspelt queries are meant to find, and a misspelt generated title, which
 shares trigrams with all 10,000 generated titles (the worst case for the
@@ -39,6 +42,7 @@ WARM_UP = 3
 TITLE_PREFIX = "Bench page"
 COMMON_WORD = "treatment"  # in about 60% of the pages
 RARE_WORD = "zebrafish"  # in 5 pages
+UNKNOWN_WORD = "xylophone"  # in none, and close to no title
 SEED = 20090514
 NAMED_PAGES = [
     "Interleukin-2", "High Dose Interleukin-2", "Low Dose Interleukin-2", "IL-21",
@@ -193,6 +197,32 @@ def time_suggest(query: str) -> tuple[list[float], str]:
     return timings, total
 
 
+def time_view(query: str) -> tuple[list[float], str]:
+    from django.test import Client, override_settings
+
+    # Plain static storage: the timing must not depend on collectstatic.
+    storages = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    client = Client(HTTP_HOST="localhost")
+
+    def run() -> str:
+        response = client.get("/search/", {"q": query})
+        assert response.status_code == 200, response.status_code
+        return str(response.status_code)
+
+    with override_settings(STORAGES=storages):
+        for _ in range(WARM_UP):
+            total = run()
+        timings = []
+        for _ in range(RUNS):
+            started = time.perf_counter()
+            run()
+            timings.append((time.perf_counter() - started) * 1000)
+    return timings, total
+
+
 def random_query(length: int) -> str:
     rng = random.Random(SEED)
     alphabet = string.ascii_letters + string.digits + string.punctuation + "    "
@@ -236,6 +266,9 @@ def main() -> None:
         ("misspelt: sunitnib", "sunitnib", time_query),
         ("misspelt generated title", "bench pgae 001234", time_query),
         (f"{RANDOM_QUERY_LENGTH} random characters", random_query(RANDOM_QUERY_LENGTH), time_query),
+        ("view: " + COMMON_WORD, COMMON_WORD, time_view),
+        ("view: " + RARE_WORD, RARE_WORD, time_view),
+        ("view: " + UNKNOWN_WORD, UNKNOWN_WORD, time_view),
         ("suggest: proleukn", "proleukn", time_suggest),
         ("suggest: bench pgae", "bench pgae", time_suggest),
         (f"suggest: {RANDOM_QUERY_LENGTH} random", random_query(RANDOM_QUERY_LENGTH), time_suggest),

@@ -60,7 +60,6 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import (
     SearchQuery,
-    SearchRank,
     SearchVector,
 )
 from django.db import connection, transaction
@@ -135,10 +134,16 @@ DID_YOU_MEAN = 3
 MAX_RESULTS = 500
 
 
+# What a result shows of its page, and the body its snippet comes from (every
+# column of twenty pages took 0.8 ms to read, these 0.4 ms).
+HIT_PAGE_FIELDS = ("title", "body", "article_date")
+
+
 @dataclass
 class Hit:
-    """One search result: the page, a highlighted snippet of its text, and
-    the title of the redirect through which it matched ("" if none)."""
+    """One search result: the page (``HIT_PAGE_FIELDS`` only), a highlighted
+    snippet of its text, and the title of the redirect through which it
+    matched ("" if none)."""
 
     page: Page
     snippet: SafeString
@@ -478,6 +483,11 @@ def _title_hits(query: str) -> dict[int, tuple[int, str]]:
         .order_by("tier", "words_key")
         .values_list("target_id", "tier", "title", "target_key")[:MAX_TITLE_HITS]
     )
+    return _best_title_hits(rows)
+
+
+def _best_title_hits(rows) -> dict[int, tuple[int, str]]:
+    # ``rows`` are ``(target id, tier, title, target key)``, best tier first.
     hits: dict[int, tuple[int, str]] = {}
     for target_id, tier, title, target_key in rows:
         if target_id is None:
@@ -505,45 +515,153 @@ def _ids_in_tier(title_hits: dict[int, tuple[int, str]], tier: int) -> list[int]
     return sorted(page_id for page_id, (hit_tier, _) in title_hits.items() if hit_tier == tier)
 
 
+# PostgreSQL's searches are raw SQL, written once here: building the same
+# statements through the ORM took longer than running them (at 10,000 pages,
+# a rare word's title hits, redirect targets and ranking spent 3.5 ms in
+# Python making SQL, 1 ms in the database). The title vector is the
+# expression of the GIN index wiki_page_title_search_gin, so that finding the
+# few pages whose title matches never reads the text vectors.
+_POSTGRES_TITLE_VECTOR = f"to_tsvector('{POSTGRES_CONFIG}'::regconfig, COALESCE(title, ''))"
+
+
+def _postgres_tsquery(terms: list[str]) -> tuple[str, dict[str, str]]:
+    """The SQL of ``_postgres_query(terms)``, with named parameters."""
+    plain = [term for term in terms if not _split_term(term)]
+    config = f"'{POSTGRES_CONFIG}'::regconfig"
+    parts: list[str] = []
+    params: dict[str, str] = {}
+    if plain:
+        parts.append(f"plainto_tsquery({config}, %(plain)s)")
+        params["plain"] = " ".join(plain)
+    for number, term in enumerate(terms):
+        if split := _split_term(term):
+            parts.append(
+                f"(plainto_tsquery({config}, %(term{number})s)"
+                f" || to_tsquery({config}, %(phrase{number})s))"
+            )
+            params[f"term{number}"] = term
+            params[f"phrase{number}"] = _postgres_phrase(split)
+    return " && ".join(parts), params
+
+
+_POSTGRES_TITLE_HITS_SQL = """
+SELECT (
+    SELECT target.id FROM wiki_page AS target
+    WHERE target.redirect_to = '' AND target.key = search_title.target_key
+) AS target_id,
+CASE WHEN search_title.match_key = %(exact)s THEN %(equal_tier)s ELSE %(start_tier)s END AS tier,
+search_title.title, search_title.target_key
+FROM wiki_searchtitle AS search_title
+WHERE search_title.match_key = %(exact)s OR search_title.words_key LIKE %(words)s
+ORDER BY tier, search_title.words_key LIMIT %(title_hits)s;
+"""
+
+# A redirect's target is its own link (the link table row whose title is the
+# redirect's target), then the content page of that link's key.
+_POSTGRES_REDIRECT_TARGETS_SQL = """
+SELECT target.id, redirect.title FROM (
+    SELECT id, title, key, redirect_to FROM wiki_page
+    WHERE redirect_to <> '' AND {title_vector} @@ ({tsquery})
+    ORDER BY key LIMIT %(redirects)s
+) AS redirect
+JOIN wiki_link AS link ON link.source_id = redirect.id AND link.target_title = redirect.redirect_to
+JOIN wiki_page AS target ON target.key = link.target_key AND target.redirect_to = ''
+ORDER BY redirect.key;
+"""
+
+
+def _postgres_titles(terms: list[str]) -> tuple[dict[int, tuple[int, str]], dict[int, str]]:
+    # ``_title_hits`` and ``_redirect_targets`` of ``terms``, in one message
+    # to the database (two statements, two results).
+    tsquery, params = _postgres_tsquery(terms)
+    sql = _POSTGRES_REDIRECT_TARGETS_SQL.format(
+        title_vector=_POSTGRES_TITLE_VECTOR, tsquery=tsquery
+    )
+    params["redirects"] = MAX_REDIRECT_TARGETS
+    query = " ".join(terms)
+    exact = match_key(query)
+    if exact:
+        sql = _POSTGRES_TITLE_HITS_SQL + sql
+        params["exact"] = exact
+        params["words"] = connection.ops.prep_for_like_query(words_key(query) + " ") + "%"
+        params["title_hits"] = MAX_TITLE_HITS
+        params["equal_tier"] = TIER_EQUAL_TITLE
+        params["start_tier"] = TIER_TITLE_START
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        title_rows = cursor.fetchall() if exact else []
+        if exact:
+            cursor.nextset()
+        redirect_rows = cursor.fetchall()
+    targets: dict[int, str] = {}
+    for target_id, redirect_title in redirect_rows:
+        targets.setdefault(target_id, redirect_title)
+    return _best_title_hits(title_rows), targets
+
+
+# The candidates are the first ``limit`` text matches by id, the first
+# ``limit`` pages whose own title matches, and the pages found by a title
+# (their own or a redirect's); only they are ranked, so ts_rank reads at most
+# about twice ``limit`` vectors. At 10,000 pages "treatment" (6,000 matches)
+# took 17 ms to rank every match and 20 ms more to count them; ranking 500
+# candidates takes 1.5 ms. A union (an OR of three conditions scanned
+# the whole table: 4.7 ms), and the lowest ids rather than whatever a scan
+# meets first, so that every page of results ranks the same candidates (a
+# synchronised sequential scan may start anywhere in the table). Each is
+# ranked as it is read (joining the candidates back to their rows to rank
+# them cost "treatment" 0.6 ms more).
+_POSTGRES_RANKED_SQL = """
+WITH candidates AS (
+    (
+        SELECT id, key, {rank} AS rank FROM wiki_page
+        WHERE redirect_to = '' AND search_vector @@ ({tsquery})
+        ORDER BY id LIMIT %(limit)s
+    ) UNION (
+        SELECT id, key, {rank} FROM wiki_page
+        WHERE redirect_to = '' AND {title_vector} @@ ({tsquery})
+        ORDER BY id LIMIT %(limit)s
+    ) UNION (
+        SELECT id, key, {rank} FROM wiki_page
+        WHERE redirect_to = '' AND id = ANY(%(extra_ids)s)
+    )
+)
+SELECT id, CASE
+    WHEN id = ANY(%(equal_ids)s) THEN {equal}
+    WHEN id = ANY(%(start_ids)s) THEN {start}
+    WHEN id = ANY(%(extra_ids)s) OR id IN (
+        SELECT id FROM wiki_page WHERE {title_vector} @@ ({tsquery})
+    ) THEN {words}
+    ELSE {text}
+END AS tier
+FROM candidates
+ORDER BY tier, rank DESC, key
+LIMIT %(limit)s
+"""
+
+
 def _ranked_postgres(
     terms: list[str], title_hits: dict, via_ids: list[int], limit: int
 ) -> list[tuple[int, int]]:
-    # ``(page id, tier)`` of the best ``limit`` candidates, best first. The
-    # candidates are the first ``limit`` text matches by id, the first
-    # ``limit`` pages whose own title matches, and the pages found by a title
-    # (their own or a redirect's); only they are ranked, so ts_rank reads at
-    # most about twice ``limit`` vectors. At 10,000 pages "treatment" (6,000
-    # matches) took 17 ms to rank every match and 20 ms more to count them;
-    # ranking 500 candidates takes 1.5 ms. A union joined back by id (an OR
-    # of three IN lists scanned the whole table: 4.7 ms), and the lowest ids
-    # rather than whatever a scan meets first, so that every page of results
-    # ranks the same candidates (a synchronised sequential scan may start
-    # anywhere in the table).
-    query = _postgres_query(terms)
-    content = Page.objects.content_pages()
-    own_titles = _postgres_title_matches(terms, content).order_by("pk").values("pk")[:limit]
-    candidates = (
-        content.filter(search_vector=query).order_by("pk").values("pk")[:limit].union(own_titles)
+    # ``(page id, tier)`` of the best ``limit`` candidates, best first.
+    tsquery, params = _postgres_tsquery(terms)
+    sql = _POSTGRES_RANKED_SQL.format(
+        equal=TIER_EQUAL_TITLE,
+        start=TIER_TITLE_START,
+        words=TIER_TITLE_WORDS,
+        text=TIER_TEXT,
+        title_vector=_POSTGRES_TITLE_VECTOR,
+        tsquery=tsquery,
+        rank=f"ts_rank(search_vector, {tsquery})",
     )
-    if via_ids:
-        candidates = candidates.union(content.filter(pk__in=via_ids).values("pk"))
-    title_match = Q(pk__in=_postgres_title_matches(terms).values("pk"))
-    if via_ids:
-        title_match |= Q(pk__in=via_ids)
-    tiers = [
-        When(pk__in=ids, then=Value(tier))
-        for tier in (TIER_EQUAL_TITLE, TIER_TITLE_START)
-        if (ids := _ids_in_tier(title_hits, tier))
-    ]
-    tiers.append(When(title_match, then=Value(TIER_TITLE_WORDS)))
-    ranked = (
-        Page.objects.filter(pk__in=candidates)
-        .annotate(rank=SearchRank(F("search_vector"), query))
-        .annotate(tier=Case(*tiers, default=Value(TIER_TEXT), output_field=IntegerField()))
-        .order_by("tier", "-rank", "key")
-        .values_list("pk", "tier")
+    params.update(
+        equal_ids=_ids_in_tier(title_hits, TIER_EQUAL_TITLE),
+        start_ids=_ids_in_tier(title_hits, TIER_TITLE_START),
+        extra_ids=via_ids,
+        limit=limit,
     )
-    return list(ranked[:limit])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(page_id, tier) for page_id, tier in cursor.fetchall()]
 
 
 # Everything is read from the FTS5 table alone (reading wiki_page, or the
@@ -647,19 +765,32 @@ SQLITE_CANDIDATE_FACTOR = 4
 _POSTGRES_CLOSE_SQL = """
 SELECT set_config('pg_trgm.similarity_threshold', %s, true),
     set_config('enable_seqscan', 'off', true);
-SELECT title, match_key, target_key FROM wiki_searchtitle WHERE match_key %% %s
+SELECT title, match_key, target_key, {has_target} FROM wiki_searchtitle WHERE match_key %% %s
 ORDER BY similarity(match_key, %s) DESC, match_key LIMIT %s
 """
+# Whether a title's page (the redirect's target) is a content page, asked in
+# the same statement: one round trip fewer for "Did you mean".
+_POSTGRES_HAS_TARGET = """EXISTS (
+    SELECT 1 FROM wiki_page
+    WHERE wiki_page.key = wiki_searchtitle.target_key AND wiki_page.redirect_to = ''
+)"""
 
 
-def _close_candidates(key: str, threshold: float) -> list[tuple[str, str, str]]:
-    """``(title, match_key, target_key)`` of at most a bounded number of
-    titles that may be at least ``threshold`` close to the match key
-    ``key``, found by the trigram index (never by reading every title)."""
-    columns = ("title", "match_key", "target_key")
+def _close_candidates(
+    key: str, threshold: float, check_targets: bool
+) -> list[tuple[str, str, str, bool | None]]:
+    """``(title, match_key, target_key, whether the target is a content
+    page)`` of at most a bounded number of titles that may be at least
+    ``threshold`` close to the match key ``key``, found by the trigram index
+    (never by reading every title). The last is None unless
+    ``check_targets``, and always on SQLite (see ``close_titles``)."""
     if connection.vendor == "postgresql":
+        has_target = _POSTGRES_HAS_TARGET if check_targets else "NULL"
         with connection.cursor() as cursor:
-            cursor.execute(_POSTGRES_CLOSE_SQL, [str(threshold), key, key, CLOSE_CANDIDATES])
+            cursor.execute(
+                _POSTGRES_CLOSE_SQL.format(has_target=has_target),
+                [str(threshold), key, key, CLOSE_CANDIDATES],
+            )
             cursor.nextset()
             return [tuple(row) for row in cursor.fetchall()]
     params = [
@@ -671,16 +802,23 @@ def _close_candidates(key: str, threshold: float) -> list[tuple[str, str, str]]:
     with connection.cursor() as cursor:
         cursor.execute(_SQLITE_CLOSE_SQL, params)
         page_ids = [row[0] for row in cursor.fetchall()]
-    return list(SearchTitle.objects.filter(page_id__in=page_ids).values_list(*columns))
+    rows = SearchTitle.objects.filter(page_id__in=page_ids).values_list(
+        "title", "match_key", "target_key"
+    )
+    return [(*row, None) for row in rows]
 
 
-def _closest(key: str, threshold: float) -> list[tuple[float, str, str, str]]:
-    # (similarity, title, match key, target key), closest first, at least
-    # ``threshold``, a page's own title before a redirect's of the same key:
-    # the same order on both databases.
+def _closest(
+    key: str, threshold: float, check_targets: bool = False
+) -> list[tuple[float, str, str, str, bool | None]]:
+    # (similarity, title, match key, target key, whether the target is a
+    # content page or None), closest first, at least ``threshold``, a page's
+    # own title before a redirect's of the same key: the same order on both
+    # databases.
+    candidates = _close_candidates(key, threshold, check_targets)
     scored = (
-        (similarity(key, candidate_key), title, candidate_key, target_key)
-        for title, candidate_key, target_key in _close_candidates(key, threshold)
+        (similarity(key, candidate_key), title, candidate_key, target_key, has_target)
+        for title, candidate_key, target_key, has_target in candidates
     )
     close = [row for row in scored if row[0] >= threshold]
     close.sort(key=lambda row: (-row[0], row[2], title_key(row[1]) != row[3], row[1]))
@@ -697,19 +835,23 @@ def close_titles(query: str) -> list[CloseTitle]:
     match keys at least ``MIN_SIMILARITY``), closest first, one for each
     content page (a redirect's title stands for its target; a redirect to a
     missing page is left out). Empty for a query shorter than
-    ``MIN_CLOSE_KEY_LENGTH`` letters and digits. Two queries at most."""
+    ``MIN_CLOSE_KEY_LENGTH`` letters and digits. One query (at most three on SQLite)."""
     key = _close_key(query)
     if not key:
         return []
-    close = _closest(key, MIN_SIMILARITY)
-    target_keys = {target_key for _, _, _, target_key in close}
-    existing = set(
-        Page.objects.content_pages().filter(key__in=target_keys).values_list("key", flat=True)
-    )
+    close = _closest(key, MIN_SIMILARITY, check_targets=True)
+    if connection.vendor != "postgresql":
+        # SQLite hands over four times as many candidates: their targets are
+        # looked up for the close ones only.
+        target_keys = {row[3] for row in close}
+        existing = set(
+            Page.objects.content_pages().filter(key__in=target_keys).values_list("key", flat=True)
+        )
+        close = [(*row[:4], row[3] in existing) for row in close]
     found: list[CloseTitle] = []
     seen: set[str] = set()
-    for closeness, title, _, target_key in close:
-        if target_key in existing and target_key not in seen:
+    for closeness, title, _, target_key, has_target in close:
+        if has_target and target_key not in seen:
             seen.add(target_key)
             found.append(CloseTitle(title=title, url=page_url(title), closeness=closeness))
     return found
@@ -735,7 +877,7 @@ def suggest_titles(query: str, limit: int) -> list[str]:
         )
     close_key = _close_key(query)
     if len(titles) < limit and close_key:
-        for _, title, candidate_key, _ in _closest(close_key, MIN_SUGGEST_SIMILARITY):
+        for _, title, candidate_key, _, _ in _closest(close_key, MIN_SUGGEST_SIMILARITY):
             if title not in titles and is_one_typo_from_start(close_key, candidate_key):
                 titles.append(title)
     return titles[:limit]
@@ -764,6 +906,7 @@ class SearchResults:
         self.terms = query_terms(query)
         self._via: dict[int, str] | None = None
         self._title_hits: dict[int, tuple[int, str]] | None = None
+        self._redirect_targets: dict[int, str] = {}
         self._ranked: list[tuple[int, int]] | None = None
         self._did_you_mean: list[CloseTitle] | None = None
 
@@ -773,7 +916,7 @@ class SearchResults:
         redirect's title (holding every term, or equal to or starting with
         the query)."""
         if self._via is None:
-            via = _redirect_targets(self.terms) if self.terms else {}
+            via = dict(self._titles()[1])
             for page_id, (_, redirect_title) in self.title_hits.items():
                 if redirect_title:
                     via.setdefault(page_id, redirect_title)
@@ -784,9 +927,20 @@ class SearchResults:
 
     @property
     def title_hits(self) -> dict[int, tuple[int, str]]:
+        return self._titles()[0]
+
+    def _titles(self) -> tuple[dict[int, tuple[int, str]], dict[int, str]]:
+        # The title hits and the redirect targets, found together (on
+        # PostgreSQL in one round trip).
         if self._title_hits is None:
-            self._title_hits = _title_hits(" ".join(self.terms)) if self.terms else {}
-        return self._title_hits
+            if not self.terms:
+                self._title_hits, self._redirect_targets = {}, {}
+            elif connection.vendor == "postgresql":
+                self._title_hits, self._redirect_targets = _postgres_titles(self.terms)
+            else:
+                self._title_hits = _title_hits(" ".join(self.terms))
+                self._redirect_targets = _redirect_targets(self.terms)
+        return self._title_hits, self._redirect_targets
 
     def _extra_ids(self) -> list[int]:
         return sorted(set(self.via_redirect) | set(self.title_hits))
@@ -823,7 +977,7 @@ class SearchResults:
         ids = [page_id for page_id, _ in self.ranked[: self.count()][item]]
         if not ids:
             return []
-        pages = Page.objects.defer("search_vector").in_bulk(ids)
+        pages = Page.objects.only(*HIT_PAGE_FIELDS).in_bulk(ids)
         shown = [pages[page_id] for page_id in ids if page_id in pages]
         texts = plain_texts([page.body for page in shown])
         return [
