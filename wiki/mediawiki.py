@@ -530,6 +530,8 @@ class Importer:
         self.authors = _Authors()
         self.titles_taken: set[str] = set()
         self.categories_seen: set[str] = set()
+        # Category ids by key, for the pages' category rows.
+        self.category_ids: dict[str, int] = {}
         self.revisions_read = 0
         # For category pages' descriptions (read in this process).
         self.converter = PageConverter(summary.templates, render=False)
@@ -669,7 +671,7 @@ class Importer:
         if converted.extracted is not None:
             plaintext.remember(body, converted.extracted)
         with prepared_renders(renders), transaction.atomic():
-            page = write_revisions(target, title, rows, users)
+            page = write_revisions(target, title, rows, users, category_ids=self.category_ids)
             if target is None:
                 MediaWikiPage.objects.create(
                     page=page, mediawiki_id=mediawiki_id, mediawiki_title=mediawiki
@@ -705,25 +707,36 @@ def _when(revision) -> datetime.datetime:
     return datetime.datetime.fromtimestamp(revision.timestamp.unix(), tz=datetime.UTC)
 
 
-def write_revisions(target: Page | None, title: str, rows: list[_Revision], users: list) -> Page:
+def write_revisions(
+    target: Page | None,
+    title: str,
+    rows: list[_Revision],
+    users: list,
+    *,
+    category_ids: dict[str, int] | None = None,
+) -> Page:
     """Create page ``title`` (``target`` None) or add to ``target`` the
     revisions ``rows`` (oldest first) by ``users``, as real django-reversion
     revisions with their Version rows and RevisionInfo (MediaWiki id, the
     author's name when no user has it, minor flag), then make the last one
-    current and bring the link table, categories and search index up to date.
+    current and bring the link table, categories (``category_ids`` as
+    ``wiki.services.refresh_categories``) and search index up to date.
     The caller holds the transaction and has rendered the last body."""
-    if target is None:
+    is_new = target is None
+    revisions = Revision.objects.bulk_create(
+        Revision(date_created=row.date, user=user, comment=row.summary[:MAX_SUMMARY_LENGTH])
+        for row, user in zip(rows, users, strict=True)
+    )
+    if is_new:
         page = Page(title=title)
         previous_size = 0
     else:
         page = Page.objects.select_for_update().get(pk=target.pk)
         previous_size = page.size
     page.set_content(PageContent(body=rows[-1].body))
+    # Saved with its current revision: no second write of the page's row.
+    page.current_revision = revisions[-1]
     page.save()
-    revisions = Revision.objects.bulk_create(
-        Revision(date_created=row.date, user=user, comment=row.summary[:MAX_SUMMARY_LENGTH])
-        for row, user in zip(rows, users, strict=True)
-    )
     snapshot = Page(pk=page.pk, title=page.title)
     versions, infos = [], []
     for row, user, revision in zip(rows, users, revisions, strict=True):
@@ -745,11 +758,9 @@ def write_revisions(target: Page | None, title: str, rows: list[_Revision], user
         previous_size = content.size
     Version.objects.bulk_create(versions)
     RevisionInfo.objects.bulk_create(infos)
-    Page.objects.filter(pk=page.pk).update(current_revision=revisions[-1])
-    page.current_revision = revisions[-1]
-    refresh_links(page)
-    search.index_page(page)
-    if target is None:
+    refresh_links(page, is_new=is_new, category_ids=category_ids)
+    search.index_page(page, is_new=is_new)
+    if is_new:
         bump_link_versions([page.key], wait_for_purge=False)
     # A proxy's copy of a page given newer revisions; a dead proxy must not
     # hold up every page of an import.
