@@ -533,6 +533,13 @@ class Importer:
         # Category ids by key, for the pages' category rows.
         self.category_ids: dict[str, int] = {}
         self.revisions_read = 0
+        # Whether no MediaWiki page or revision was ever imported here (see
+        # prepare_main_page), and the MediaWiki ids of the pages written.
+        self.is_first_import = not (
+            MediaWikiPage.objects.exists()
+            or RevisionInfo.objects.filter(mediawiki_id__isnull=False).exists()
+        )
+        self.pages_written: set[int] = set()
         # For category pages' descriptions (read in this process).
         self.converter = PageConverter(summary.templates, render=False)
 
@@ -575,12 +582,17 @@ class Importer:
         or None when nothing is to be imported (counted in the report)."""
         revisions = sorted(page, key=lambda revision: (revision.timestamp, revision.id))
         self.revisions_read += len(revisions)
+        mediawiki = mediawiki_title(page.title)
+        # Only a page written earlier in this run can be here already, when
+        # nothing was imported before it (a revision id is not twice in a
+        # dump: check_dump).
+        if self.is_first_import and page.id not in self.pages_written:
+            return self._pending(page, mediawiki, None, revisions)
         ids = [revision.id for revision in revisions]
         existing = set(
             RevisionInfo.objects.filter(mediawiki_id__in=ids).values_list("mediawiki_id", flat=True)
         )
         self.report.revisions_already_here += len(existing)
-        mediawiki = mediawiki_title(page.title)
         new = [revision for revision in revisions if revision.id not in existing]
         if not new:
             self.report.pages_already_here.add(mediawiki)
@@ -609,6 +621,9 @@ class Importer:
             if not new:
                 self.report.pages_already_here.add(mediawiki)
                 return None
+        return self._pending(page, mediawiki, target, new)
+
+    def _pending(self, page, mediawiki: str, target: Page | None, new: list) -> _PendingPage:
         return _PendingPage(
             mediawiki_id=page.id,
             mediawiki=mediawiki,
@@ -640,6 +655,7 @@ class Importer:
         ]
         if not self.dry_run:
             self._write(target, title, pending.mediawiki_id, pending.mediawiki, rows, converted)
+            self.pages_written.add(pending.mediawiki_id)
         (self.report.pages_created if target is None else self.report.pages_updated).add(title)
         self.report.revisions.add(title, len(rows))
         if rows[-1].body.lstrip().upper().startswith("#REDIRECT"):
