@@ -5,6 +5,7 @@ before were deleted here since."""
 import io
 from pathlib import Path
 
+import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -52,7 +53,8 @@ def import_queries(dump):
     return len(queries.captured_queries)
 
 
-def test_each_new_page_is_written_in_a_fixed_number_of_queries(db, tmp_path):
+@pytest.mark.django_db(transaction=True)
+def test_each_new_page_is_written_in_a_fixed_number_of_queries(tmp_path):
     one = import_queries(write_dump(tmp_path / "one.xml", 1))
     call_command("flush", interactive=False, verbosity=0)
     four = import_queries(write_dump(tmp_path / "four.xml", 4))
