@@ -144,13 +144,12 @@ def worker_rss_mb() -> list[float]:
     return [rss_mb(pid) for pid in children]
 
 
-def cpu_seconds() -> float:
-    """CPU time of this process and of its ended children (the workers)."""
-    total = 0.0
-    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
-        usage = resource.getrusage(who)
-        total += usage.ru_utime + usage.ru_stime
-    return total
+def cpu_seconds() -> tuple[float, float]:
+    """CPU time of this process, and of its ended children (the workers)."""
+    return tuple(
+        usage.ru_utime + usage.ru_stime
+        for usage in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    )
 
 
 def main():
@@ -189,7 +188,10 @@ def main():
         checked = time.perf_counter() - started
         report = mediawiki.import_dump(str(dump), summary, progress=progress)
         elapsed = time.perf_counter() - started
-        cpu = cpu_seconds() - cpu_started
+        own_cpu, workers_cpu = (
+            now - then for now, then in zip(cpu_seconds(), cpu_started, strict=True)
+        )
+        cpu = own_cpu + workers_cpu
     print("\n".join(report.lines()))
     load = os.getloadavg()
     print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs")
@@ -209,6 +211,11 @@ def main():
     print(
         f"CPU time {cpu:.1f} s (this process and its {mediawiki.conversion_workers()} "
         f"conversion workers): {imported / cpu:.0f} revisions a CPU second"
+    )
+    per_page = 1000 / max(report.pages_created.count, 1)
+    print(
+        f"CPU a page: {cpu * per_page:.1f} ms (this process, which checks and reads the dump "
+        f"and writes: {own_cpu * per_page:.1f} ms; the workers: {workers_cpu * per_page:.1f} ms)"
     )
     sys.stdout.flush()
 

@@ -21,6 +21,7 @@ ATOMS = [
     *("; ", "* ", "# ", "*# ", "== ", " ==", "----", " pre", "&amp;", "<br>", "<b>"),
     *("</b>", "<references/>", "[[Category:C|k]]", "__TOC__", "{{{1}}}", "{{Drug|"),
     *("<ref name=a/>", "<ref name=a>named</ref>", "{{Note|n}}", "|", "="),
+    *("<span title=a", ">", "[//d.example]"),
 ]
 WORDS = ["word ", "text", "\n", "\n\n", "\n\n", "[[B]]", "''i''", "'''b'''", "{{Drug|d}}"]
 WORDS += ["<ref>r</ref>", "[http://e.example]", "\n\n\n"]
@@ -71,9 +72,37 @@ def test_a_revision_walks_only_the_paragraphs_it_changed():
     cache = {}
     convert(one, paragraph_cache=cache)
     walked = len(cache)
-    assert walked == 3
+    assert walked == 3 + 1  # its paragraphs, and where its text may be cut
     convert(two, paragraph_cache=cache)
     assert len(cache) == walked + 1
+
+
+def test_a_template_without_footnotes_is_walked_once_whatever_footnotes_come_before():
+    one = LEAD + "Given in hospital.<ref>Guide 1</ref>\n\n{{Drug|aldesleukin}}"
+    two = LEAD + "New first fact.<ref>Guide 0</ref>\n\n" + one[len(LEAD) :]
+    cache = {}
+    convert(one, templates=TEMPLATES, paragraph_cache=cache)
+    walked = len(cache)
+    assert convert(two, templates=TEMPLATES, paragraph_cache=cache) == whole(two)
+    # The new paragraph, and the one whose footnote is now number 2.
+    assert len(cache) == walked + 2
+
+
+def test_a_template_holding_a_footnote_is_numbered_after_the_footnotes_before_it():
+    one = LEAD + "Given in hospital.<ref>Guide 1</ref>\n\n{{Note|From the template}}"
+    two = LEAD + "New first fact.<ref>Guide 0</ref>\n\n" + one[len(LEAD) :]
+    cache = {}
+    convert(one, templates=TEMPLATES, paragraph_cache=cache)
+    markdown = convert(two, templates=TEMPLATES, paragraph_cache=cache).markdown
+    assert markdown == whole(two).markdown
+    assert "[^3]: From the template" in markdown
+
+
+def test_a_tag_spanning_a_blank_line_keeps_the_paragraphs_together():
+    text = LEAD + "Before <span title='a\n\nb'>inside</span> after.\n\nNext [[B]]."
+    cache = {}
+    assert convert(text, paragraph_cache=cache) == whole(text)
+    assert convert(text, paragraph_cache=cache) == whole(text)
 
 
 def test_a_style_spanning_a_blank_line_keeps_the_paragraphs_together():

@@ -530,7 +530,16 @@ class Importer:
         self.authors = _Authors()
         self.titles_taken: set[str] = set()
         self.categories_seen: set[str] = set()
+        # Category ids by key, for the pages' category rows.
+        self.category_ids: dict[str, int] = {}
         self.revisions_read = 0
+        # Whether no MediaWiki page or revision was ever imported here (see
+        # prepare_main_page), and the MediaWiki ids of the pages written.
+        self.is_first_import = not (
+            MediaWikiPage.objects.exists()
+            or RevisionInfo.objects.filter(mediawiki_id__isnull=False).exists()
+        )
+        self.pages_written: set[int] = set()
         # For category pages' descriptions (read in this process).
         self.converter = PageConverter(summary.templates, render=False)
 
@@ -573,12 +582,17 @@ class Importer:
         or None when nothing is to be imported (counted in the report)."""
         revisions = sorted(page, key=lambda revision: (revision.timestamp, revision.id))
         self.revisions_read += len(revisions)
+        mediawiki = mediawiki_title(page.title)
+        # Only a page written earlier in this run can be here already, when
+        # nothing was imported before it (a revision id is not twice in a
+        # dump: check_dump).
+        if self.is_first_import and page.id not in self.pages_written:
+            return self._pending(page, mediawiki, None, revisions)
         ids = [revision.id for revision in revisions]
         existing = set(
             RevisionInfo.objects.filter(mediawiki_id__in=ids).values_list("mediawiki_id", flat=True)
         )
         self.report.revisions_already_here += len(existing)
-        mediawiki = mediawiki_title(page.title)
         new = [revision for revision in revisions if revision.id not in existing]
         if not new:
             self.report.pages_already_here.add(mediawiki)
@@ -607,6 +621,9 @@ class Importer:
             if not new:
                 self.report.pages_already_here.add(mediawiki)
                 return None
+        return self._pending(page, mediawiki, target, new)
+
+    def _pending(self, page, mediawiki: str, target: Page | None, new: list) -> _PendingPage:
         return _PendingPage(
             mediawiki_id=page.id,
             mediawiki=mediawiki,
@@ -638,6 +655,7 @@ class Importer:
         ]
         if not self.dry_run:
             self._write(target, title, pending.mediawiki_id, pending.mediawiki, rows, converted)
+            self.pages_written.add(pending.mediawiki_id)
         (self.report.pages_created if target is None else self.report.pages_updated).add(title)
         self.report.revisions.add(title, len(rows))
         if rows[-1].body.lstrip().upper().startswith("#REDIRECT"):
@@ -669,7 +687,7 @@ class Importer:
         if converted.extracted is not None:
             plaintext.remember(body, converted.extracted)
         with prepared_renders(renders), transaction.atomic():
-            page = write_revisions(target, title, rows, users)
+            page = write_revisions(target, title, rows, users, category_ids=self.category_ids)
             if target is None:
                 MediaWikiPage.objects.create(
                     page=page, mediawiki_id=mediawiki_id, mediawiki_title=mediawiki
@@ -705,25 +723,36 @@ def _when(revision) -> datetime.datetime:
     return datetime.datetime.fromtimestamp(revision.timestamp.unix(), tz=datetime.UTC)
 
 
-def write_revisions(target: Page | None, title: str, rows: list[_Revision], users: list) -> Page:
+def write_revisions(
+    target: Page | None,
+    title: str,
+    rows: list[_Revision],
+    users: list,
+    *,
+    category_ids: dict[str, int] | None = None,
+) -> Page:
     """Create page ``title`` (``target`` None) or add to ``target`` the
     revisions ``rows`` (oldest first) by ``users``, as real django-reversion
     revisions with their Version rows and RevisionInfo (MediaWiki id, the
     author's name when no user has it, minor flag), then make the last one
-    current and bring the link table, categories and search index up to date.
+    current and bring the link table, categories (``category_ids`` as
+    ``wiki.services.refresh_categories``) and search index up to date.
     The caller holds the transaction and has rendered the last body."""
-    if target is None:
+    is_new = target is None
+    revisions = Revision.objects.bulk_create(
+        Revision(date_created=row.date, user=user, comment=row.summary[:MAX_SUMMARY_LENGTH])
+        for row, user in zip(rows, users, strict=True)
+    )
+    if is_new:
         page = Page(title=title)
         previous_size = 0
     else:
         page = Page.objects.select_for_update().get(pk=target.pk)
         previous_size = page.size
     page.set_content(PageContent(body=rows[-1].body))
+    # Saved with its current revision: no second write of the page's row.
+    page.current_revision = revisions[-1]
     page.save()
-    revisions = Revision.objects.bulk_create(
-        Revision(date_created=row.date, user=user, comment=row.summary[:MAX_SUMMARY_LENGTH])
-        for row, user in zip(rows, users, strict=True)
-    )
     snapshot = Page(pk=page.pk, title=page.title)
     versions, infos = [], []
     for row, user, revision in zip(rows, users, revisions, strict=True):
@@ -745,11 +774,9 @@ def write_revisions(target: Page | None, title: str, rows: list[_Revision], user
         previous_size = content.size
     Version.objects.bulk_create(versions)
     RevisionInfo.objects.bulk_create(infos)
-    Page.objects.filter(pk=page.pk).update(current_revision=revisions[-1])
-    page.current_revision = revisions[-1]
-    refresh_links(page)
-    search.index_page(page)
-    if target is None:
+    refresh_links(page, is_new=is_new, category_ids=category_ids)
+    search.index_page(page, is_new=is_new)
+    if is_new:
         bump_link_versions([page.key], wait_for_purge=False)
     # A proxy's copy of a page given newer revisions; a dead proxy must not
     # hold up every page of an import.

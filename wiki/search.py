@@ -271,17 +271,20 @@ _SQLITE_TRIGRAMS_DELETE = "DELETE FROM wiki_searchtitle_trigram WHERE page_id = 
 _SQLITE_TRIGRAMS_INSERT = "INSERT INTO wiki_searchtitle_trigram (trigram, page_id) VALUES (%s, %s)"
 
 
-def _index_title(page: Page) -> None:
+def _index_title(page: Page, is_new: bool) -> None:
     row = title_row(page)
-    SearchTitle.objects.update_or_create(
-        page_id=page.pk,
-        defaults={
-            "title": row.title,
-            "match_key": row.match_key,
-            "words_key": row.words_key,
-            "target_key": row.target_key,
-        },
-    )
+    if is_new:
+        row.save(force_insert=True)
+    else:
+        SearchTitle.objects.update_or_create(
+            page_id=page.pk,
+            defaults={
+                "title": row.title,
+                "match_key": row.match_key,
+                "words_key": row.words_key,
+                "target_key": row.target_key,
+            },
+        )
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(_SQLITE_TRIGRAMS_DELETE, [page.pk])
@@ -291,11 +294,15 @@ def _index_title(page: Page) -> None:
             )
 
 
-def index_page(page: Page) -> None:
+def index_page(page: Page, *, is_new: bool = False) -> None:
     """Write ``page``'s title and rendered text to the search index (a
     redirect: its title only), and its title to ``SearchTitle`` (with its
-    trigrams on SQLite). Call after every save of the page."""
-    _index_title(page)
+    trigrams on SQLite). Call after every save of the page. ``is_new``: the
+    page was created in the caller's transaction, so it has no
+    ``SearchTitle`` yet. (The rows of SQLite's own tables are deleted
+    anyway: they have no foreign key, and a flushed database gives a new
+    page an old page's id.)"""
+    _index_title(page, is_new)
     text = _indexed_text(page)
     if connection.vendor == "postgresql":
         Page.objects.filter(pk=page.pk).update(

@@ -286,10 +286,16 @@ def _commit_revision(
     return info.revision
 
 
-def refresh_links(page: Page) -> None:
+def refresh_links(
+    page: Page, *, is_new: bool = False, category_ids: dict[str, int] | None = None
+) -> None:
     """Rewrite ``page``'s rows in the link table from its current body, its
     redirect target and its cross-links, and its categories from the
-    ``[[Category:...]]`` links of its body (``refresh_categories``)."""
+    ``[[Category:...]]`` links of its body (``refresh_categories``, which
+    ``category_ids`` is passed to). ``is_new``: the page was created in the
+    caller's transaction, with no cross-links, so it has no rows to replace
+    (an import of 10,000 pages spends a fifth of its writing on queries that
+    would find none)."""
     try:
         rendered = cached_render(page.body)
         targets, categories = dict(rendered.targets), rendered.categories
@@ -297,33 +303,50 @@ def refresh_links(page: Page) -> None:
         # Readers see a notice instead of such a body (wiki.display): it links
         # to nothing. The edit form refuses such text; an import keeps it.
         targets, categories = {}, ()
-    refresh_categories(page, categories)
+    refresh_categories(page, categories, is_new=is_new, category_ids=category_ids)
     redirect = parse_redirect(page.body)
     # A redirect always links to its target, even when markdown would not turn
     # its first line into a link (an indented "#REDIRECT" is a code block).
     if redirect is not None:
         targets.setdefault(title_key(redirect[0]), redirect[0])
-    for crosslink in page.crosslinks.all():
-        targets.setdefault(title_key(crosslink.target_title), crosslink.target_title)
-    Link.objects.filter(source=page).delete()
+    if not is_new:
+        for crosslink in page.crosslinks.all():
+            targets.setdefault(title_key(crosslink.target_title), crosslink.target_title)
+        Link.objects.filter(source=page).delete()
     Link.objects.bulk_create(
         Link(source=page, target_key=key, target_title=target_title)
         for key, target_title in targets.items()
     )
 
 
-def refresh_categories(page: Page, categories: Iterable[tuple[str, str]]) -> None:
+def refresh_categories(
+    page: Page,
+    categories: Iterable[tuple[str, str]],
+    *,
+    is_new: bool = False,
+    category_ids: dict[str, int] | None = None,
+) -> None:
     """Make ``page``'s category rows exactly ``categories`` (``(name, sort
     key)`` pairs, as ``Rendered.categories``), creating the categories that do
     not exist yet (under the name first written; a category keeps its name
-    and description once made). The caller holds the transaction."""
+    and description once made). The caller holds the transaction.
+    ``is_new``: as ``refresh_links``. ``category_ids``: category ids by key,
+    kept by a caller that refreshes many pages (an import) and filled in
+    here, so that the ids of a category already met are not read again."""
     wanted = {title_key(name): (name, sort_key) for name, sort_key in categories}
+    ids = category_ids if category_ids is not None else {}
+    # Always, even for categories known to exist: an insert that is ignored
+    # still uses up an id, and an import must number its categories as a
+    # save does.
     Category.objects.bulk_create(
         (Category(name=name, key=key) for key, (name, _) in wanted.items()),
         ignore_conflicts=True,
     )
-    ids = dict(Category.objects.filter(key__in=wanted).values_list("key", "pk"))
-    PageCategory.objects.filter(page=page).delete()
+    unknown = [key for key in wanted if key not in ids]
+    if unknown:
+        ids.update(Category.objects.filter(key__in=unknown).values_list("key", "pk"))
+    if not is_new:
+        PageCategory.objects.filter(page=page).delete()
     PageCategory.objects.bulk_create(
         PageCategory(page=page, category_id=ids[key], sort_key=sort_key[:MAX_TITLE_LENGTH])
         for key, (_, sort_key) in wanted.items()

@@ -253,9 +253,12 @@ _MIN_PARAGRAPHS_LENGTH = 1_000
 # A page's paragraphs kept for its next revisions; past this many the cache
 # starts again (memory stays bounded however long a history is).
 MAX_CACHED_PARAGRAPHS = 5_000
+# The key of a paragraph cache's one other entry, which no paragraph's can
+# equal: its page's scans (``_paragraph_texts``), as many at most.
+_SCANS = object()
 
 
-def _paragraph_texts(text: str) -> list[str]:
+def _paragraph_texts(text: str, scans: dict | None = None) -> list[str]:
     """``text`` cut at each blank line that no construct spans: the
     paragraphs, each of which the tokenizer reads alone exactly as it reads
     it within the whole text. Conservative: a blank line is a cut only when
@@ -263,14 +266,59 @@ def _paragraph_texts(text: str) -> list[str]:
     comment or raw tag (``<nowiki>``, ``<pre>``) is open, and the bold and
     italic runs since then paired up line by line, properly nested (the
     tokenizer lets an unclosed ``''`` or a table span blank lines, so any
-    doubt leaves the paragraphs joined)."""
+    doubt leaves the paragraphs joined).
+
+    ``scans``: a dict kept between the revisions of one page, so that the
+    text between two blank lines that an earlier revision had too, met in
+    the same state, is not scanned again (scanning was half the converting
+    of a revision that changed one paragraph in twenty). The result is the
+    same with or without it."""
+    if scans is None or _TAG_OVER_BLANK_LINE_RE.search(text):
+        state, cuts = _scan(text, _NOTHING_OPEN)
+    else:
+        # The scanner's matches never span a blank line (but for a tag,
+        # ruled out above): the text scans as its pieces, each ending after
+        # its blank lines, one after another.
+        state, cuts, start = _NOTHING_OPEN, [], 0
+        ends = [blank.end() for blank in _BLANK_LINES_RE.finditer(text)]
+        if not ends or ends[-1] != len(text):
+            ends.append(len(text))
+        for end in ends:
+            key = (state, text[start:end])
+            scanned = scans.get(key)
+            if scanned is None:
+                scanned = scans[key] = _scan(key[1], state)
+            state, piece_cuts = scanned
+            cuts.extend((cut_start + start, cut_end + start) for cut_start, cut_end in piece_cuts)
+            start = end
+    comment, raw = state[0], state[1]
+    if comment or raw is not None or not cuts:
+        return [text]
+    pieces, start = [], 0
+    for cut_start, cut_end in cuts:
+        pieces.append(text[start:cut_start])
+        start = cut_end
+    pieces.append(text[start:])
+    return [piece for piece in pieces if piece]
+
+
+# The paragraph scanner's state (``_scan``) at the start of a text: no
+# comment, raw tag, bracket, brace or tag open, and bold and italic paired up.
+_NOTHING_OPEN = (False, None, 0, 0, (), True)
+_BLANK_LINES_RE = re.compile(r"\n\n+")
+# The one match of ``_SCAN_RE`` that may hold a blank line.
+_TAG_OVER_BLANK_LINE_RE = re.compile(r"<[A-Za-z][^<>]*\n\n")
+
+
+def _scan(text: str, state: tuple) -> tuple[tuple, list[tuple[int, int]]]:
+    """The scan of ``_paragraph_texts`` over ``text``, which starts a text
+    or follows a blank line, from ``state`` (``_NOTHING_OPEN``, or what an
+    earlier call returned): the state at its end, and the spans of the
+    blank lines in it that are cuts."""
+    comment, raw, brackets, braces, open_tags, styles_ok = state
     cuts: list[tuple[int, int]] = []
-    brackets = braces = 0
-    tags: dict[str, int] = {}
+    tags: dict[str, int] = dict(open_tags)
     styles: list[int] = []  # the open bold (3) and italic (2) runs of this line
-    styles_ok = True
-    comment = False
-    raw: str | None = None
     for match in _SCAN_RE.finditer(text):
         found = match.group(0)
         if comment:
@@ -316,23 +364,20 @@ def _paragraph_texts(text: str) -> list[str]:
                 styles_ok = False  # crossed: an italic run closed inside a bold one
             else:
                 styles.append(len(found))
-    if comment or raw is not None or not cuts:
-        return [text]
-    pieces, start = [], 0
-    for cut_start, cut_end in cuts:
-        pieces.append(text[start:cut_start])
-        start = cut_end
-    pieces.append(text[start:])
-    return [piece for piece in pieces if piece]
+    open_tags = tuple(sorted((name, count) for name, count in tags.items() if count))
+    return (comment, raw, brackets, braces, open_tags, styles_ok), cuts
 
 
 @dataclass(frozen=True)
 class _Paragraph:
     """One paragraph walked from a given page state: its markdown lines and
-    what it added to the page's notes, links, categories and reports."""
+    what it added to the page's notes, links, categories and reports, and
+    whether the walk read that state (a footnote's or a bare link's number)
+    at all: a walk that did not is the walk from any state."""
 
     lines: tuple[str, ...]
     kind: str
+    reads_page_state: bool
     notes_added: int
     note_numbers: tuple[tuple[str, int], ...]
     notes: tuple[tuple[int, str], ...]
@@ -359,16 +404,22 @@ def _convert_by_paragraphs(
     text)."""
     if len(body) < _MIN_PARAGRAPHS_LENGTH:
         return None
-    paragraphs = _paragraph_texts(body)
-    if len(paragraphs) < 2:
-        return None
     if len(cache) > MAX_CACHED_PARAGRAPHS:
         cache.clear()
+    scans = cache.get(_SCANS)
+    if scans is None or len(scans) > MAX_CACHED_PARAGRAPHS:
+        scans = cache[_SCANS] = {}
+    paragraphs = _paragraph_texts(body, scans)
+    if len(paragraphs) < 2:
+        return None
     page = _Converter([], templates, expansion_cache)
     lines: list[str] = []
     for number, paragraph in enumerate(paragraphs):
+        # A paragraph that may number footnotes or links (a template's, say)
+        # but did not when walked is kept as one that cannot: by its text.
         key = paragraph
-        if _STATEFUL_RE.search(paragraph):
+        walked = cache.get(key)
+        if walked is None and _STATEFUL_RE.search(paragraph):
             key = (
                 paragraph,
                 page.note_count,
@@ -376,11 +427,11 @@ def _convert_by_paragraphs(
                 tuple(n for n, text in page.notes.items() if text),
                 page.external_count,
             )
-        walked = cache.get(key)
+            walked = cache.get(key)
         if walked is None or not _within_limits(page, walked):
             walked = _walk_paragraph(paragraph, page, templates, expansion_cache)
             if _within_limits(page, walked):
-                cache[key] = walked
+                cache[key if walked.reads_page_state else paragraph] = walked
         if walked.kind == "deflist" and number < len(paragraphs) - 1:
             return None
         page.note_count += walked.notes_added
@@ -432,6 +483,7 @@ def _walk_paragraph(
     return _Paragraph(
         lines=tuple(block.out),
         kind=block.kind,
+        reads_page_state=converter.reads_page_state,
         notes_added=converter.note_count - page.note_count,
         note_numbers=tuple(
             (name, n) for name, n in converter.note_numbers.items() if name not in page.note_numbers
@@ -810,6 +862,9 @@ class _Converter:
         self.notes: dict[int, str] = {}
         self.note_count = 0
         self.external_count = 0
+        # Whether a footnote or a bare link was numbered (from the counts
+        # above, which a paragraph walk starts from the page's so far).
+        self.reads_page_state = False
         self.expansions = 0
         self.expanded_characters = 0
         self.handlers = {
@@ -1065,6 +1120,7 @@ class _Converter:
             block.write(f"<{href}>" if "://" in href else f"[{_escape(url, False)}]({href})")
             return
         if not label:
+            self.reads_page_state = True
             self.external_count += 1
             label = f"\\[{self.external_count}\\]"
         block.write(f"[{label}]({href})")
@@ -1249,6 +1305,7 @@ class _Converter:
         self.blocks[-1].block([fence, *text.split("\n"), fence])
 
     def _ref(self, tag: _Tag, *, empty: bool = False) -> None:
+        self.reads_page_state = True
         content = ""
         if not empty:
             content = self._sub((T.TagOpenClose,)).strip()
