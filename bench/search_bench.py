@@ -158,6 +158,19 @@ def load_pages(count: int) -> None:
     )
 
 
+def timed(run) -> tuple[list[float], str]:
+    """``run()``'s times in ms over ``RUNS`` runs after ``WARM_UP``, and
+    what it returned."""
+    for _ in range(WARM_UP):
+        total = run()
+    timings = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        run()
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings, total
+
+
 def time_query(query: str) -> tuple[list[float], str]:
     from django.core.paginator import Paginator
 
@@ -171,14 +184,7 @@ def time_query(query: str) -> tuple[list[float], str]:
         results.did_you_mean  # noqa: B018 (the view shows it)
         return f">{results.count()}" if results.has_more_results else str(results.count())
 
-    for _ in range(WARM_UP):
-        total = run()
-    timings = []
-    for _ in range(RUNS):
-        started = time.perf_counter()
-        run()
-        timings.append((time.perf_counter() - started) * 1000)
-    return timings, total
+    return timed(run)
 
 
 def time_suggest(query: str) -> tuple[list[float], str]:
@@ -187,14 +193,7 @@ def time_suggest(query: str) -> tuple[list[float], str]:
     def run() -> str:
         return str(len(search.suggest_titles(query, 10)))
 
-    for _ in range(WARM_UP):
-        total = run()
-    timings = []
-    for _ in range(RUNS):
-        started = time.perf_counter()
-        run()
-        timings.append((time.perf_counter() - started) * 1000)
-    return timings, total
+    return timed(run)
 
 
 def time_view(query: str) -> tuple[list[float], str]:
@@ -213,14 +212,7 @@ def time_view(query: str) -> tuple[list[float], str]:
         return str(response.status_code)
 
     with override_settings(STORAGES=storages):
-        for _ in range(WARM_UP):
-            total = run()
-        timings = []
-        for _ in range(RUNS):
-            started = time.perf_counter()
-            run()
-            timings.append((time.perf_counter() - started) * 1000)
-    return timings, total
+        return timed(run)
 
 
 def random_query(length: int) -> str:
