@@ -2,6 +2,7 @@
 the revisions of one page: each paragraph is walked once a page, and the
 markdown is exactly what a walk of the whole text makes."""
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -125,3 +126,15 @@ def test_paragraph_cache_stays_bounded():
             paragraph_cache=cache,
         )
     assert len(cache) <= MAX_CACHED_PARAGRAPHS + 5
+
+
+BROKEN_TAG = "<span title=a\n\n</ref>''[['''"
+
+
+@pytest.mark.parametrize(("first", "second"), [(BROKEN_TAG, "''''"), ("[[[[", BROKEN_TAG)])
+def test_a_tag_left_unclosed_before_a_blank_line_keeps_the_text_whole(first, second):
+    one = LEAD + first
+    two = LEAD + second + "\n\n" + first
+    cache = {}
+    assert convert(one, templates=TEMPLATES, paragraph_cache=cache) == whole(one)
+    assert convert(two, templates=TEMPLATES, paragraph_cache=cache) == whole(two)

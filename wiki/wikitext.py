@@ -273,6 +273,8 @@ def _paragraph_texts(text: str, scans: dict | None = None) -> list[str]:
     the same state, is not scanned again (scanning was half the converting
     of a revision that changed one paragraph in twenty). The result is the
     same with or without it."""
+    if _UNCLOSED_TAG_RE.search(text):
+        return [text]
     if scans is None or _TAG_OVER_BLANK_LINE_RE.search(text):
         state, cuts = _scan(text, _NOTHING_OPEN)
     else:
@@ -308,6 +310,9 @@ _NOTHING_OPEN = (False, None, 0, 0, (), True)
 _BLANK_LINES_RE = re.compile(r"\n\n+")
 # The one match of ``_SCAN_RE`` that may hold a blank line.
 _TAG_OVER_BLANK_LINE_RE = re.compile(r"<[A-Za-z][^<>]*\n\n")
+# A tag's start that no ``>`` closes before the next ``<`` or the end: the
+# tokenizer's attempt to read it as a tag can reach past blank lines.
+_UNCLOSED_TAG_RE = re.compile(r"<[A-Za-z][^<>]*(?=<|\Z)")
 
 
 def _scan(text: str, state: tuple) -> tuple[tuple, list[tuple[int, int]]]:
