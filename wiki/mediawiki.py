@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 import mwxml
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from reversion.models import Revision, Version
 
 from wiki import plaintext, purge, search
@@ -60,7 +60,7 @@ from wiki.services import (
     render_before_writing,
 )
 from wiki.titles import FORBIDDEN_CHARACTERS, MAX_TITLE_LENGTH, title_key, validate_title
-from wiki.transfer import version_row
+from wiki.transfer import tidy_after_bulk_load, version_row
 from wiki.wikitext import convert, mediawiki_title
 
 SUPPORTED_SCHEMAS = {"0.10", "0.11"}
@@ -867,9 +867,6 @@ def _import_dump(path, summary, dry_run, progress, workers) -> ImportReport:
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-    if not dry_run and importer.report.revisions.count and connection.vendor == "postgresql":
-        # As after importpages: without planner statistics PostgreSQL
-        # searched a fresh 10,000-page import six times slower.
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    if not dry_run and importer.report.revisions.count:
+        tidy_after_bulk_load()
     return importer.report
