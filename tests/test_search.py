@@ -125,6 +125,29 @@ def test_snippet_starts_near_a_late_match():
     assert len(html) < 400
 
 
+def test_snippet_of_a_long_text_shows_the_first_match_and_its_neighbours():
+    text = "kidney\n\n" + "filler text here. " * 6000 + "A Nephrectomy\n\nthen   rest. " * 3
+    html = search.snippet(text + "and more. " * 300, ["nephrectomy"])
+    assert html.startswith("… filler text here.") and html.endswith(" …")
+    assert html.count("<mark>Nephrectomy</mark>") == 3
+    assert "then rest." in html
+    assert "\n" not in html and "  " not in html
+    assert len(html) < 400
+
+
+def test_snippet_finds_the_first_word_that_starts_with_a_term_not_a_word_inside_another():
+    html = search.snippet("prefix nonsurgery then surgery later", ["surgery"])
+    assert "non<mark>" not in html
+    assert "then <mark>surgery</mark> later" in html
+
+
+def test_snippet_finds_a_match_when_lowering_changes_the_texts_length():
+    # "İ" lowers to two characters, so positions in the lowered text differ.
+    text = "İİ " * 1000 + " then the Nephrectomy itself"
+    html = search.snippet(text, ["nephrectomy"])
+    assert "the <mark>Nephrectomy</mark> itself" in html
+
+
 def test_search_is_paginated(client, make_page):
     for number in range(25):
         make_page(f"Topic {number:02d}", "Everyone talks about biomarkers here.")

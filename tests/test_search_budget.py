@@ -3,6 +3,7 @@ many pages match and whether or not a redirect's title matches."""
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 # Titles and redirect targets, ranked ids, the pages shown. On PostgreSQL the
 # titles and the redirect targets are one round trip; SQLite asks for the
@@ -48,3 +49,18 @@ def test_misspelt_search_offers_a_close_title_within_budget(
         response = client.get("/search/?q=proleukn&fulltext=1")
     assert "No pages found" in response.text
     assert 'Did you mean <a href="/wiki/Proleukin/">Proleukin</a>' in response.text
+
+
+def _queries_of(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert "30 pages found" in response.text
+    return len(queries.captured_queries)
+
+
+def test_search_asks_once_whether_the_query_names_a_page(client, pages):
+    # Without ``fulltext`` the view first asks whether the query is a page's
+    # title in any spelling, or the one title with its match key: one query
+    # for both.
+    searched = _queries_of(client, "/search/?q=mentions+once&fulltext=1")
+    assert _queries_of(client, "/search/?q=mentions+once") == searched + 1

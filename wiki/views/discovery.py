@@ -18,7 +18,6 @@ from wiki import search
 from wiki.models import Page
 from wiki.site import absolute_url
 from wiki.titles import MAX_TITLE_LENGTH, page_url
-from wiki.views.lookup import page_or_none
 
 SEARCH_RESULTS_PER_PAGE = 20
 PAGES_PER_LIST_PAGE = 100
@@ -88,10 +87,7 @@ def search_pages(request):
     page, unless ``fulltext`` is given."""
     query = _query_text(request, MAX_QUERY_LENGTH).strip()
     if query and not request.GET.get("fulltext"):
-        page = page_or_none(query, Page.objects.only("title"))
-        if page is not None:
-            return HttpResponseRedirect(page.get_absolute_url())
-        title = search.title_equal_to(query)
+        title = search.title_to_go_to(query)
         if title is not None:
             return HttpResponseRedirect(page_url(title))
     results = search.search(query)
