@@ -53,6 +53,7 @@ a bounded set of candidates that each engine's trigram index finds:
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 import unicodedata
@@ -137,16 +138,18 @@ MAX_RESULTS = 500
 
 # What a result shows of its page, and the body its snippet comes from (every
 # column of twenty pages took 0.8 ms to read, these 0.4 ms).
-HIT_PAGE_FIELDS = ("title", "body", "article_date")
+HIT_PAGE_FIELDS = ("id", "title", "body", "article_date")
 
 
 @dataclass
 class Hit:
-    """One search result: the page (``HIT_PAGE_FIELDS`` only), a highlighted
-    snippet of its text, and the title of the redirect through which it
-    matched ("" if none)."""
+    """One search result: its page's title, URL and article date (or None),
+    a highlighted snippet of its text, and the title of the redirect through
+    which it matched ("" if none)."""
 
-    page: Page
+    title: str
+    url: str
+    article_date: datetime.date | None
     snippet: SafeString
     redirect_title: str = ""
 
@@ -578,33 +581,50 @@ ORDER BY redirect.key;
 """
 
 
-def _postgres_titles(terms: list[str]) -> tuple[dict[int, tuple[int, str]], dict[int, str]]:
-    # ``_title_hits`` and ``_redirect_targets`` of ``terms``, in one message
-    # to the database (two statements, two results).
-    tsquery, params = _postgres_tsquery(terms)
-    sql = _POSTGRES_REDIRECT_TARGETS_SQL.format(
-        title_vector=_POSTGRES_TITLE_VECTOR, tsquery=tsquery
-    )
-    params["redirects"] = MAX_REDIRECT_TARGETS
-    query = " ".join(terms)
-    exact = match_key(query)
+def _postgres_titles(
+    terms: list[str], go_to_query: str | None = None
+) -> tuple[dict[int, tuple[int, str]], dict[int, str], str | None]:
+    # ``_title_hits`` and ``_redirect_targets`` of ``terms``, and, when
+    # ``go_to_query`` is given, ``title_to_go_to`` of it: one message to the
+    # database (up to three statements, each its own result). Asking whether
+    # the query names a page on its own cost a round trip, a tenth of a rare
+    # word's search at 10,000 pages.
+    statements: list[str] = []
+    params: dict[str, object] = {}
+    go_to = _go_to_params(go_to_query) if go_to_query is not None else None
+    if go_to is not None:
+        statements.append(_GO_TO_SQL)
+        params.update(go_to)
+    exact = match_key(" ".join(terms)) if terms else ""
     if exact:
-        sql = _POSTGRES_TITLE_HITS_SQL + sql
+        query = " ".join(terms)
+        statements.append(_POSTGRES_TITLE_HITS_SQL)
         params["exact"] = exact
         params["words"] = connection.ops.prep_for_like_query(words_key(query) + " ") + "%"
         params["title_hits"] = MAX_TITLE_HITS
         params["equal_tier"] = TIER_EQUAL_TITLE
         params["start_tier"] = TIER_TITLE_START
+    if terms:
+        tsquery, tsquery_params = _postgres_tsquery(terms)
+        statements.append(
+            _POSTGRES_REDIRECT_TARGETS_SQL.format(
+                title_vector=_POSTGRES_TITLE_VECTOR, tsquery=tsquery
+            )
+        )
+        params.update(tsquery_params, redirects=MAX_REDIRECT_TARGETS)
+    if not statements:
+        return {}, {}, None
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        title_rows = cursor.fetchall() if exact else []
-        if exact:
-            cursor.nextset()
-        redirect_rows = cursor.fetchall()
+        cursor.execute("".join(statements), params)
+        results = [cursor.fetchall()]
+        while cursor.nextset():
+            results.append(cursor.fetchall())
+    go_to_title = _go_to_title(results.pop(0)) if go_to is not None else None
+    title_rows = results.pop(0) if exact else []
     targets: dict[int, str] = {}
-    for target_id, redirect_title in redirect_rows:
+    for target_id, redirect_title in results.pop(0) if terms else []:
         targets.setdefault(target_id, redirect_title)
-    return _best_title_hits(title_rows), targets
+    return _best_title_hits(title_rows), targets, go_to_title
 
 
 # The candidates are the first ``limit`` text matches by id, the first
@@ -617,7 +637,9 @@ def _postgres_titles(terms: list[str]) -> tuple[dict[int, tuple[int, str]], dict
 # meets first, so that every page of results ranks the same candidates (a
 # synchronised sequential scan may start anywhere in the table). Each is
 # ranked as it is read (joining the candidates back to their rows to rank
-# them cost "treatment" 0.6 ms more).
+# them cost "treatment" 0.6 ms more). The rows of the results shown (title,
+# text, date) come with the ranking, read for those twenty only: asking for
+# them apart was a round trip more.
 _POSTGRES_RANKED_SQL = """
 WITH candidates AS (
     (
@@ -632,25 +654,55 @@ WITH candidates AS (
         SELECT id, key, {rank} FROM wiki_page
         WHERE redirect_to = '' AND id = ANY(%(extra_ids)s)
     )
+),
+ranked AS (
+    SELECT id, key, rank, CASE
+        WHEN id = ANY(%(equal_ids)s) THEN {equal}
+        WHEN id = ANY(%(start_ids)s) THEN {start}
+        WHEN id = ANY(%(extra_ids)s) OR id IN (
+            SELECT id FROM wiki_page WHERE {title_vector} @@ ({tsquery})
+        ) THEN {words}
+        ELSE {text}
+    END AS tier
+    FROM candidates
+    ORDER BY tier, rank DESC, key
+    LIMIT %(limit)s
+),
+numbered AS (
+    SELECT id, tier, row_number() OVER (ORDER BY tier, rank DESC, key) - 1 AS position
+    FROM ranked
 )
-SELECT id, CASE
-    WHEN id = ANY(%(equal_ids)s) THEN {equal}
-    WHEN id = ANY(%(start_ids)s) THEN {start}
-    WHEN id = ANY(%(extra_ids)s) OR id IN (
-        SELECT id FROM wiki_page WHERE {title_vector} @@ ({tsquery})
-    ) THEN {words}
-    ELSE {text}
-END AS tier
-FROM candidates
-ORDER BY tier, rank DESC, key
-LIMIT %(limit)s
+SELECT numbered.id, numbered.tier, shown.title, shown.body, shown.article_date
+FROM numbered LEFT JOIN LATERAL (
+    SELECT title, body, article_date FROM wiki_page
+    WHERE wiki_page.id = numbered.id
+    AND numbered.position >= %(shown_start)s AND numbered.position < %(shown_stop)s
+) AS shown ON true
+ORDER BY numbered.position;
 """
 
 
+@dataclass
+class _Ranking:
+    # What one ranking query hands back: ``(page id, tier)`` of the best
+    # candidates, best first; ``{position: (id, title, body, article date)}``
+    # of the shown ones that were read with it; and, when asked for, the
+    # close-title candidates (see ``_close_candidates``), else None.
+    ranked: list[tuple[int, int]]
+    shown: dict[int, tuple]
+    close: list[tuple[str, str, str, bool | None]] | None = None
+
+
 def _ranked_postgres(
-    terms: list[str], title_hits: dict, via_ids: list[int], limit: int
-) -> list[tuple[int, int]]:
-    # ``(page id, tier)`` of the best ``limit`` candidates, best first.
+    terms: list[str],
+    title_hits: dict,
+    via_ids: list[int],
+    limit: int,
+    shown: slice,
+    close_key: str = "",
+) -> _Ranking:
+    # The ranking, the rows of the ``shown`` positions, and, for a non-empty
+    # ``close_key``, the titles close to it: one message to the database.
     tsquery, params = _postgres_tsquery(terms)
     sql = _POSTGRES_RANKED_SQL.format(
         equal=TIER_EQUAL_TITLE,
@@ -666,10 +718,27 @@ def _ranked_postgres(
         start_ids=_ids_in_tier(title_hits, TIER_TITLE_START),
         extra_ids=via_ids,
         limit=limit,
+        shown_start=shown.start,
+        shown_stop=shown.stop,
     )
+    if close_key:
+        close_sql, close_params = _postgres_close_statement(close_key, MIN_SIMILARITY, True)
+        sql += close_sql
+        params.update(close_params)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [(page_id, tier) for page_id, tier in cursor.fetchall()]
+        rows = cursor.fetchall()
+        close = None
+        if close_key:
+            cursor.nextset()  # the settings
+            cursor.nextset()
+            close = [tuple(row) for row in cursor.fetchall()]
+    shown_rows = {
+        position: (page_id, title, body, article_date)
+        for position, (page_id, _, title, body, article_date) in enumerate(rows)
+        if title is not None
+    }
+    return _Ranking([(row[0], row[1]) for row in rows], shown_rows, close)
 
 
 # Everything is read from the FTS5 table alone (reading wiki_page, or the
@@ -708,9 +777,7 @@ LIMIT %s
 """
 
 
-def _ranked_sqlite(
-    terms: list[str], title_hits: dict, via_ids: list[int], limit: int
-) -> list[tuple[int, int]]:
+def _ranked_sqlite(terms: list[str], title_hits: dict, via_ids: list[int], limit: int) -> _Ranking:
     params = [
         _fts5_expression(terms, CONTENT_COLUMNS),
         json.dumps(via_ids),
@@ -721,7 +788,7 @@ def _ranked_sqlite(
     ]
     with connection.cursor() as cursor:
         cursor.execute(_FTS5_RANKED_SQL, params)
-        return [(page_id, tier) for page_id, tier in cursor.fetchall()]
+        return _Ranking([(page_id, tier) for page_id, tier in cursor.fetchall()], {})
 
 
 # Close titles --------------------------------------------------------------
@@ -771,10 +838,11 @@ SQLITE_CANDIDATE_FACTOR = 4
 # third of a rare word's search. (Django's psycopg cursors bind parameters on
 # the client, which is what lets one execute() hold two statements.)
 _POSTGRES_CLOSE_SQL = """
-SELECT set_config('pg_trgm.similarity_threshold', %s, true),
+SELECT set_config('pg_trgm.similarity_threshold', %(close_threshold)s, true),
     set_config('enable_seqscan', 'off', true);
-SELECT title, match_key, target_key, {has_target} FROM wiki_searchtitle WHERE match_key %% %s
-ORDER BY similarity(match_key, %s) DESC, match_key LIMIT %s
+SELECT title, match_key, target_key, {has_target} FROM wiki_searchtitle
+WHERE match_key %% %(close_key)s
+ORDER BY similarity(match_key, %(close_key)s) DESC, match_key LIMIT %(close_limit)s;
 """
 # Whether a title's page (the redirect's target) is a content page, asked in
 # the same statement: one round trip fewer for "Did you mean".
@@ -782,6 +850,17 @@ _POSTGRES_HAS_TARGET = """EXISTS (
     SELECT 1 FROM wiki_page
     WHERE wiki_page.key = wiki_searchtitle.target_key AND wiki_page.redirect_to = ''
 )"""
+
+
+def _postgres_close_statement(
+    key: str, threshold: float, check_targets: bool
+) -> tuple[str, dict[str, object]]:
+    # The two statements of _POSTGRES_CLOSE_SQL and their parameters: sent
+    # alone, or after a search's ranking (which they must follow: their
+    # settings hold until the end of the message).
+    has_target = _POSTGRES_HAS_TARGET if check_targets else "NULL"
+    params = {"close_threshold": str(threshold), "close_key": key, "close_limit": CLOSE_CANDIDATES}
+    return _POSTGRES_CLOSE_SQL.format(has_target=has_target), params
 
 
 def _close_candidates(
@@ -793,12 +872,8 @@ def _close_candidates(
     (never by reading every title). The last is None unless
     ``check_targets``, and always on SQLite (see ``close_titles``)."""
     if connection.vendor == "postgresql":
-        has_target = _POSTGRES_HAS_TARGET if check_targets else "NULL"
         with connection.cursor() as cursor:
-            cursor.execute(
-                _POSTGRES_CLOSE_SQL.format(has_target=has_target),
-                [str(threshold), key, key, CLOSE_CANDIDATES],
-            )
+            cursor.execute(*_postgres_close_statement(key, threshold, check_targets))
             cursor.nextset()
             return [tuple(row) for row in cursor.fetchall()]
     params = [
@@ -817,13 +892,15 @@ def _close_candidates(
 
 
 def _closest(
-    key: str, threshold: float, check_targets: bool = False
+    key: str, threshold: float, check_targets: bool = False, candidates=None
 ) -> list[tuple[float, str, str, str, bool | None]]:
     # (similarity, title, match key, target key, whether the target is a
     # content page or None), closest first, at least ``threshold``, a page's
     # own title before a redirect's of the same key: the same order on both
-    # databases.
-    candidates = _close_candidates(key, threshold, check_targets)
+    # databases. ``candidates``, when given, were already read (by a
+    # search's ranking) and are not asked for again.
+    if candidates is None:
+        candidates = _close_candidates(key, threshold, check_targets)
     scored = (
         (similarity(key, candidate_key), title, candidate_key, target_key, has_target)
         for title, candidate_key, target_key, has_target in candidates
@@ -838,16 +915,18 @@ def _close_key(query: str) -> str:
     return key if len(key) >= MIN_CLOSE_KEY_LENGTH else ""
 
 
-def close_titles(query: str) -> list[CloseTitle]:
+def close_titles(query: str, candidates=None) -> list[CloseTitle]:
     """Return the titles close to ``query`` (trigram similarity of their
     match keys at least ``MIN_SIMILARITY``), closest first, one for each
     content page (a redirect's title stands for its target; a redirect to a
     missing page is left out). Empty for a query shorter than
-    ``MIN_CLOSE_KEY_LENGTH`` letters and digits. One query (at most three on SQLite)."""
+    ``MIN_CLOSE_KEY_LENGTH`` letters and digits. One query (at most three on
+    SQLite); none on PostgreSQL when ``candidates`` come with a search's
+    ranking."""
     key = _close_key(query)
     if not key:
         return []
-    close = _closest(key, MIN_SIMILARITY, check_targets=True)
+    close = _closest(key, MIN_SIMILARITY, check_targets=True, candidates=candidates)
     if connection.vendor != "postgresql":
         # SQLite hands over four times as many candidates: their targets are
         # looked up for the close ones only.
@@ -895,14 +974,33 @@ def suggest_titles(query: str, limit: int) -> list[str]:
 # pages and redirects) whose match key is the query's: one round trip.
 _GO_TO_SQL = """
 SELECT 0 AS choice, title FROM (
-    SELECT title FROM wiki_page WHERE key = %s LIMIT 1
+    SELECT title FROM wiki_page WHERE key = %(go_to_key)s LIMIT 1
 ) AS same_title
 UNION ALL
 SELECT 1, title FROM (
-    SELECT title FROM wiki_searchtitle WHERE match_key = %s LIMIT 2
+    SELECT title FROM wiki_searchtitle WHERE match_key = %(go_to_match_key)s LIMIT 2
 ) AS same_key
-ORDER BY choice
+ORDER BY choice;
 """
+
+
+def _go_to_params(query: str) -> dict[str, str] | None:
+    # The parameters of _GO_TO_SQL for ``query``, or None when no title can
+    # be the one it names.
+    try:
+        key = title_key(validate_title(query))
+    except ValidationError:
+        key = ""  # no page has this title, or any title
+    close_key = match_key(query)
+    if not key and not close_key:
+        return None
+    return {"go_to_key": key, "go_to_match_key": close_key}
+
+
+def _go_to_title(rows) -> str | None:
+    if rows and rows[0][0] == 0:
+        return rows[0][1]
+    return rows[0][1] if len(rows) == 1 else None
 
 
 def title_to_go_to(query: str) -> str | None:
@@ -911,36 +1009,46 @@ def title_to_go_to(query: str) -> str | None:
     one title whose match key equals the query's ("interleukin 2" gives
     "Interleukin-2", "IL2" gives "IL-2"). None when there is none, or more
     than one title with that match key. One query."""
-    try:
-        key = title_key(validate_title(query))
-    except ValidationError:
-        key = ""  # no page has this title, or any title
-    close_key = match_key(query)
-    if not key and not close_key:
+    params = _go_to_params(query)
+    if params is None:
         return None
     with connection.cursor() as cursor:
-        cursor.execute(_GO_TO_SQL, [key, close_key])
-        rows = cursor.fetchall()
-    if rows and rows[0][0] == 0:
-        return rows[0][1]
-    return rows[0][1] if len(rows) == 1 else None
+        cursor.execute(_GO_TO_SQL, params)
+        return _go_to_title(cursor.fetchall())
 
 
 class SearchResults:
     """The ranked hits of one query as a sequence for ``Paginator``: at most
     ``MAX_RESULTS`` of them, ``count()`` and slicing; ``has_more_results``
-    when more pages matched than are listed; and ``did_you_mean``, the
-    titles close to a query that no title matches. The ranked ids come from
-    one query, run when first asked for; a slice reads only its own pages."""
+    when more pages matched than are listed; ``did_you_mean``, the titles
+    close to a query that no title matches; and, when made with ``go_to``,
+    ``title_to_go_to``, the title the query names, if any.
 
-    def __init__(self, query: str):
+    The ranked ids come from one query, run when first asked for, which also
+    reads the rows of the ``shown`` positions (the page of results the view
+    expects to show); any other slice reads only its own pages. On
+    PostgreSQL the title the query names comes with the title hits, and the
+    close titles with the ranking, so that a search is two round trips and
+    its results' rows, three at most."""
+
+    def __init__(self, query: str, *, go_to: bool = False, shown: slice = slice(0, 0)):
         self.query = query
         self.terms = query_terms(query)
+        self.go_to = go_to
+        self.shown = shown
         self._via: dict[int, str] | None = None
         self._title_hits: dict[int, tuple[int, str]] | None = None
         self._redirect_targets: dict[int, str] = {}
-        self._ranked: list[tuple[int, int]] | None = None
+        self._go_to_title: str | None = None
+        self._ranking: _Ranking | None = None
         self._did_you_mean: list[CloseTitle] | None = None
+
+    @property
+    def title_to_go_to(self) -> str | None:
+        """The title the query names (see ``title_to_go_to``), or None; always
+        None unless made with ``go_to``."""
+        self._titles()
+        return self._go_to_title
 
     @property
     def via_redirect(self) -> dict[int, str]:
@@ -963,33 +1071,53 @@ class SearchResults:
 
     def _titles(self) -> tuple[dict[int, tuple[int, str]], dict[int, str]]:
         # The title hits and the redirect targets, found together (on
-        # PostgreSQL in one round trip).
+        # PostgreSQL in one round trip, with the title to go to).
         if self._title_hits is None:
-            if not self.terms:
-                self._title_hits, self._redirect_targets = {}, {}
-            elif connection.vendor == "postgresql":
-                self._title_hits, self._redirect_targets = _postgres_titles(self.terms)
+            go_to_query = self.query if self.go_to and self.query else None
+            if connection.vendor == "postgresql":
+                self._title_hits, self._redirect_targets, self._go_to_title = _postgres_titles(
+                    self.terms, go_to_query
+                )
             else:
-                self._title_hits = _title_hits(" ".join(self.terms))
-                self._redirect_targets = _redirect_targets(self.terms)
+                if go_to_query is not None:
+                    self._go_to_title = title_to_go_to(go_to_query)
+                self._title_hits, self._redirect_targets = {}, {}
+                if self.terms:
+                    self._title_hits = _title_hits(" ".join(self.terms))
+                    self._redirect_targets = _redirect_targets(self.terms)
         return self._title_hits, self._redirect_targets
 
     def _extra_ids(self) -> list[int]:
         return sorted(set(self.via_redirect) | set(self.title_hits))
+
+    def _ranked(self) -> _Ranking:
+        if self._ranking is None:
+            if not self.terms:
+                self._ranking = _Ranking([], {})
+            elif connection.vendor == "postgresql":
+                # With no title hit and no redirect, "Did you mean" may be
+                # wanted: its titles are read in the same message.
+                wants_close = not self.via_redirect and not self.title_hits
+                self._ranking = _ranked_postgres(
+                    self.terms,
+                    self.title_hits,
+                    self._extra_ids(),
+                    MAX_RESULTS + 1,
+                    self.shown,
+                    close_key=_close_key(" ".join(self.terms)) if wants_close else "",
+                )
+            else:
+                self._ranking = _ranked_sqlite(
+                    self.terms, self.title_hits, self._extra_ids(), MAX_RESULTS + 1
+                )
+        return self._ranking
 
     @property
     def ranked(self) -> list[tuple[int, int]]:
         """``(page id, tier)`` of the matching content pages, best first: at
         most ``MAX_RESULTS`` and one more, which only says that there are
         more. One query, the first time it is asked for."""
-        if self._ranked is None:
-            rank = _ranked_postgres if connection.vendor == "postgresql" else _ranked_sqlite
-            self._ranked = (
-                rank(self.terms, self.title_hits, self._extra_ids(), MAX_RESULTS + 1)
-                if self.terms
-                else []
-            )
-        return self._ranked
+        return self._ranked().ranked
 
     @property
     def has_more_results(self) -> bool:
@@ -1006,19 +1134,28 @@ class SearchResults:
     def __getitem__(self, item: slice) -> list[Hit]:
         if not isinstance(item, slice):
             raise TypeError("SearchResults supports slices only")
-        ids = [page_id for page_id, _ in self.ranked[: self.count()][item]]
-        if not ids:
+        positions = range(self.count())[item]
+        if not positions:
             return []
-        pages = Page.objects.only(*HIT_PAGE_FIELDS).in_bulk(ids)
-        shown = [pages[page_id] for page_id in ids if page_id in pages]
-        texts = plain_texts([page.body for page in shown])
+        ranking = self._ranked()
+        if all(position in ranking.shown for position in positions):
+            rows = [ranking.shown[position] for position in positions]
+        else:
+            ids = [ranking.ranked[position][0] for position in positions]
+            found = {
+                row[0]: row for row in Page.objects.filter(pk__in=ids).values_list(*HIT_PAGE_FIELDS)
+            }
+            rows = [found[page_id] for page_id in ids if page_id in found]
+        texts = plain_texts([body for _, _, body, _ in rows])
         return [
             Hit(
-                page=page,
+                title=title,
+                url=page_url(title),
+                article_date=article_date,
                 snippet=snippet(text, self.terms),
-                redirect_title=self.via_redirect.get(page.pk, ""),
+                redirect_title=self.via_redirect.get(page_id, ""),
             )
-            for page, text in zip(shown, texts, strict=True)
+            for (page_id, title, _, article_date), text in zip(rows, texts, strict=True)
         ]
 
     @property
@@ -1034,14 +1171,16 @@ class SearchResults:
                 # sorts first, so one is in the ranked rows if any exists.
                 if any(tier == TIER_TITLE_WORDS for _, tier in self.ranked):
                     return self._did_you_mean
-                self._did_you_mean = close_titles(" ".join(self.terms))[:DID_YOU_MEAN]
+                self._did_you_mean = close_titles(" ".join(self.terms), self._ranked().close)[
+                    :DID_YOU_MEAN
+                ]
         return self._did_you_mean
 
 
-def search(query: str) -> SearchResults:
+def search(query: str, *, go_to: bool = False, shown: slice = slice(0, 0)) -> SearchResults:
     """Return the ranked results of ``query`` (lazy; see ``SearchResults``).
     Never raises for any text: an unusable query has no results."""
-    return SearchResults(query)
+    return SearchResults(query, go_to=go_to, shown=shown)
 
 
 # Snippets ------------------------------------------------------------------

@@ -80,18 +80,33 @@ def articles_by_year(request, year: int):
     return render(request, "wiki/articles_by_year.html", context)
 
 
+def _page_number(number: str | None) -> int:
+    # The page Paginator.get_page shows for ``number`` if there are enough
+    # results: itself if a whole number from 1, else the first.
+    try:
+        return max(1, int(number))
+    except (TypeError, ValueError):
+        return 1
+
+
 @require_safe
 def search_pages(request):
     """Full-text search. A query that is a page's (or a redirect's) title,
     also ignoring spaces and hyphens ("interleukin 2"), goes straight to that
     page, unless ``fulltext`` is given."""
     query = _query_text(request, MAX_QUERY_LENGTH).strip()
-    if query and not request.GET.get("fulltext"):
-        title = search.title_to_go_to(query)
-        if title is not None:
-            return HttpResponseRedirect(page_url(title))
-    results = search.search(query)
-    page_obj = Paginator(results, SEARCH_RESULTS_PER_PAGE).get_page(request.GET.get("page"))
+    number = request.GET.get("page")
+    # The results the paginator will show, read with the ranking (a page
+    # number it would correct, past the last say, only costs a query more).
+    first = (_page_number(number) - 1) * SEARCH_RESULTS_PER_PAGE
+    results = search.search(
+        query,
+        go_to=not request.GET.get("fulltext"),
+        shown=slice(first, first + SEARCH_RESULTS_PER_PAGE),
+    )
+    if results.title_to_go_to is not None:
+        return HttpResponseRedirect(page_url(results.title_to_go_to))
+    page_obj = Paginator(results, SEARCH_RESULTS_PER_PAGE).get_page(number)
     context = {
         "search_query": query,
         "page_obj": page_obj,
