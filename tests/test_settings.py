@@ -77,9 +77,35 @@ def test_production_settings_from_environment():
     assert values["name"] == "kcr"
     assert values["cache"] == "django_redis.cache.RedisCache"
     assert values["cache_location"] == "redis://cache.internal:6379/2"
-    assert values["sessions"] == "django.contrib.sessions.backends.cache"
+    # In the database with Redis too: log-in keeps working while Redis is down.
+    assert values["sessions"] == "django.contrib.sessions.backends.db"
     assert values["secure_cookies"] is True
     assert values["hsts"] == 31536000
+
+
+def test_redis_calls_give_up_after_a_tenth_of_a_second_unless_told_otherwise():
+    code = (
+        "import json, django; from django.conf import settings; django.setup(); "
+        "print(json.dumps({alias: config['OPTIONS'] for alias, config in settings.CACHES.items()}))"
+    )
+    result = run_django(code, DJANGO_DEBUG="1", REDIS_URL="redis://cache.internal:6379/2")
+    options = json.loads(result.stdout)
+    for alias in ("default", "checked"):
+        assert options[alias]["SOCKET_CONNECT_TIMEOUT"] == 0.1
+        assert options[alias]["SOCKET_TIMEOUT"] == 0.1
+        assert options[alias]["REDIS_CLIENT_CLASS"] == "wiki.redis_breaker.GuardedRedis"
+    # Redis down is a miss for the cache; the checked alias is told.
+    assert options["default"]["IGNORE_EXCEPTIONS"] is True
+    assert options["checked"]["IGNORE_EXCEPTIONS"] is False
+    result = run_django(
+        code,
+        DJANGO_DEBUG="1",
+        REDIS_URL="redis://cache.internal:6379/2",
+        REDIS_CONNECT_TIMEOUT="0.5",
+        REDIS_SOCKET_TIMEOUT="0.25",
+    )
+    options = json.loads(result.stdout)["default"]
+    assert (options["SOCKET_CONNECT_TIMEOUT"], options["SOCKET_TIMEOUT"]) == (0.5, 0.25)
 
 
 def test_plain_http_serving_turns_off_https_only_settings():

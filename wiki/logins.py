@@ -13,18 +13,34 @@ or inside a cache key), so it is never given the address itself but a keyed
 digest of it (``client_address_digest``). A whole IPv6 /64, usually one
 household or one machine, counts as one address, so that walking through
 its addresses gains an attacker nothing.
+
+With Redis the counts live there (``LoginAttemptsCacheHandler``); while
+Redis is down they go to the database instead, and a login is refused once
+the two places together hold ``AXES_FAILURE_LIMIT`` failures, so losing
+Redis (or getting it back, empty) never lifts the throttling. Log-in itself keeps
+working: sessions live in the database.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import logging
 
 from axes.handlers.cache import AxesCacheHandler
 from axes.handlers.database import AxesDatabaseHandler
-from axes.helpers import get_cache_timeout, get_client_cache_keys, get_client_username
+from axes.helpers import (
+    get_cache_timeout,
+    get_client_cache_keys,
+    get_client_username,
+    get_failure_limit,
+)
+from axes.signals import user_locked_out
 from django.utils.crypto import salted_hmac
 
 from wiki.feedback import client_address
+from wiki.redis_breaker import UNAVAILABLE
+
+logger = logging.getLogger(__name__)
 
 LOGIN_ADDRESS_SALT = "wiki.logins.client_address_digest"
 # The digest is written as an IPv6 address because AccessAttempt's column is a
@@ -102,9 +118,64 @@ class LoginAttemptsCacheHandler(AxesCacheHandler):
     cannot reset a username (``axes_reset_username`` deletes nothing) or
     everything (``axes_reset`` raises NotImplementedError). This one keeps,
     per username, the set of its count keys, with the same lifetime as the
-    counts, and deletes them on reset."""
+    counts, and deletes them on reset.
+
+    When Redis cannot be reached, failures are counted in the database
+    (``LoginAttemptsDatabaseHandler``), and a login is judged by the
+    failures in both."""
+
+    def __init__(self):
+        super().__init__()
+        self.database = LoginAttemptsDatabaseHandler()
+
+    def get_failures(self, request, credentials: dict | None = None) -> int:
+        # Each failure is counted in one place (in both, at worst, when Redis
+        # failed half way through), so the two add up.
+        try:
+            in_redis = super().get_failures(request, credentials)
+        except UNAVAILABLE:
+            in_redis = 0
+        return in_redis + self.database.get_failures(request, credentials)
 
     def user_login_failed(self, sender, credentials: dict, request=None, **kwargs):
+        try:
+            self._count_failure(sender, credentials, request, **kwargs)
+        except UNAVAILABLE as error:
+            logger.warning("Counting a failed login in the database: Redis is down (%s)", error)
+            self.database.user_login_failed(sender, credentials, request=request, **kwargs)
+        # Either handler locks by its own count; the failures in both decide.
+        if (
+            request is not None
+            and not getattr(request, "axes_locked_out", False)
+            and self.get_failures(request, credentials) >= get_failure_limit(request, credentials)
+        ):
+            request.axes_locked_out = True
+            request.axes_credentials = credentials
+            user_locked_out.send(
+                "axes",
+                request=request,
+                username=get_client_username(request, credentials),
+                ip_address=request.axes_ip_address,
+            )
+
+    def user_logged_in(self, sender, request, user, **kwargs):
+        # The failures counted in the database while Redis was down, too.
+        self.database.user_logged_in(sender, request, user, **kwargs)
+        try:
+            super().user_logged_in(sender, request, user, **kwargs)
+        except UNAVAILABLE as error:
+            logger.warning("Could not forget failed logins in Redis (%s)", error)
+
+    # Axes tells the configured handler of every AccessAttempt row saved or
+    # deleted; the database handler does nothing with that, and neither does
+    # this one when its fallback writes them.
+    def post_save_access_attempt(self, instance, **kwargs):
+        self.database.post_save_access_attempt(instance, **kwargs)
+
+    def post_delete_access_attempt(self, instance, **kwargs):
+        self.database.post_delete_access_attempt(instance, **kwargs)
+
+    def _count_failure(self, sender, credentials: dict, request, **kwargs):
         super().user_login_failed(sender, credentials, request=request, **kwargs)
         if request is None:
             return
@@ -123,8 +194,15 @@ class LoginAttemptsCacheHandler(AxesCacheHandler):
         ip_or_username: bool = False,
     ) -> int:
         """Forget the failed logins of ``username`` from every address, or of
-        everyone when neither a username nor an address is given. Returns
-        how many counts were deleted."""
+        everyone when neither a username nor an address is given, in the
+        database and in Redis (raising for Redis when it is down: its counts
+        would outlive the reset). Returns how many counts were deleted."""
+        in_database = self.database.reset_attempts(
+            ip_address=ip_address, username=username, ip_or_username=ip_or_username
+        )
+        return in_database + self._reset_in_redis(ip_address, username, ip_or_username)
+
+    def _reset_in_redis(self, ip_address, username, ip_or_username) -> int:
         if ip_address is None and username is None:
             return self.cache.delete_pattern("axes-*")
         if ip_address is None and not ip_or_username:

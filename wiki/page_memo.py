@@ -29,6 +29,14 @@ is set). An entry is kept at most ``MEMO_SECONDS`` and never past midnight
 (a database restored from a backup, an edit in the Django admin) shows
 within that time. The memo holds at most ``MAX_MEMO_BYTES`` of pages a
 process, the least recently used going first.
+
+While Redis is down, no stamp can be read, so no entry is served (a stamp
+that cannot be read is missing). A change made meanwhile cannot give its
+pages new stamps either, and Redis may come back with the old ones (a
+frozen Redis resumes with all it held): the process that made the change
+drops its own memo and gives the whole site a new stamp before it uses its
+memo again, and every other process's entries lapse within
+``MEMO_SECONDS`` regardless.
 """
 
 from __future__ import annotations
@@ -42,9 +50,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
+from django.core.cache import cache, caches
 
 from wiki.caching import LONG_CACHE_SECONDS, PUBLIC_MAX_AGE, proxy_max_age
+from wiki.redis_breaker import UNAVAILABLE
 
 # The longest an entry is served without a fresh render.
 MEMO_SECONDS = PUBLIC_MAX_AGE
@@ -99,6 +108,9 @@ class Lookup:
 _entries: OrderedDict[str, Entry] = OrderedDict()
 _lock = threading.Lock()
 _bytes_kept = 0
+# Set when a change could not give its pages new stamps: until the whole
+# site has a new one, this process must not serve its memo.
+_must_forget_everything = False
 
 
 def memo_key(request) -> str | None:
@@ -121,6 +133,10 @@ def look_up(key: str | None) -> Lookup | None:
     round trip when there is an entry; none when there is not)."""
     if key is None:
         return None
+    if _must_forget_everything:
+        forget_everything()
+        if _must_forget_everything:
+            return Lookup(key)
     with _lock:
         entry = _entries.get(key)
         if entry is not None:
@@ -196,13 +212,29 @@ def forget_pages(page_ids: Iterable[int]) -> None:
     stamp = _new_stamp()
     names = {_PAGE_STAMP_KEY.format(int(page_id)): stamp for page_id in page_ids}
     if names:
-        cache.set_many(names, LONG_CACHE_SECONDS)
+        _set_stamps(names)
 
 
 def forget_everything() -> None:
     """Give the whole site a new stamp: no process serves its memo of any
     view."""
-    cache.set(SITE_STAMP_KEY, _new_stamp(), LONG_CACHE_SECONDS)
+    global _must_forget_everything
+    if _set_stamps({SITE_STAMP_KEY: _new_stamp()}):
+        _must_forget_everything = False
+
+
+def _set_stamps(stamps: dict[str, str]) -> bool:
+    """Store ``stamps``; when Redis cannot take them, drop this process's
+    memo and see that the site gets a new stamp before the memo is used
+    again. Never raises for Redis. Returns whether they were stored."""
+    global _must_forget_everything
+    try:
+        caches["checked"].set_many(stamps, LONG_CACHE_SECONDS)
+    except UNAVAILABLE:
+        _must_forget_everything = True
+        clear()
+        return False
+    return True
 
 
 def clear() -> None:

@@ -7,8 +7,11 @@ for it: each process gathers its views in a small buffer and adds them to
 the hash with one pipelined HINCRBY batch every ``PUSH_EVERY_VIEWS`` views,
 and a thread of the process's own pushes what is left every
 ``PUSH_EVERY_SECONDS`` (so a quiet site's last views reach Redis within
-seconds), as do a flush run in the process and a normal exit; a push that
-fails keeps its counts for the next one. ``manage.py flushviews`` (run it
+seconds), as do a flush run in the process and a normal exit. A push that
+fails (Redis down, refusing or not answering: ``wiki.redis_breaker`` keeps
+that to a moment) keeps its counts in the buffer for the next one, so the
+views counted while Redis is down reach it once it is back; a process that
+exits while Redis is down writes its buffer to the database itself. ``manage.py flushviews`` (run it
 from cron every few minutes) renames the hash to a batch key, which no app
 server writes to any more, and adds the batch to ``PageViewDay`` in one
 transaction that also records the batch's name. A flush that dies half way is
@@ -28,7 +31,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import datetime
-import functools
 import logging
 import os
 import threading
@@ -71,15 +73,14 @@ BATCH_KEY_PREFIX = "wiki:views:batch:"
 ViewCounts = dict[tuple[int, datetime.date, str], int]
 
 
-@functools.lru_cache(maxsize=1)
-def _redis_client(url: str):
-    import redis
-
-    return redis.Redis.from_url(url)
-
-
 def _redis():
-    return _redis_client(settings.REDIS_URL) if settings.REDIS_URL else None
+    """The cache's own Redis client (its timeouts, its circuit breaker), or
+    None without Redis."""
+    if not settings.REDIS_URL:
+        return None
+    from django_redis import get_redis_connection
+
+    return get_redis_connection("default")
 
 
 class _LocalBuffer:
@@ -154,8 +155,8 @@ def _push(client, counts: ViewCounts) -> int:
         pipeline.hincrby(key, _encode_field(field), views)
     try:
         pipeline.execute()
-    except redis.RedisError:
-        logger.warning("Could not add page views to Redis; keeping them for later", exc_info=True)
+    except redis.RedisError as error:
+        logger.warning("Could not add page views to Redis (%s); keeping them for later", error)
         _local_buffer.give_back(counts)
         return 0
     return sum(counts.values())
@@ -205,9 +206,13 @@ def _write_local(counts: ViewCounts) -> int:
 
 def flush_local_views() -> int:
     """Write this process's buffered view counts now (with Redis: add them to
-    the shared hash). Returns views written."""
+    the shared hash, or to the database when Redis cannot take them, so that
+    a process stopping while Redis is down loses none). Returns views
+    written."""
     if _redis() is not None:
-        return push_local_views()
+        pushed = push_local_views()
+        left = _local_buffer.take()
+        return pushed + (_write_local(left) if left else 0)
     counts = _local_buffer.take()
     return _write_local(counts) if counts else 0
 

@@ -1,7 +1,8 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from wiki.page_views import flush_page_views
+from wiki.redis_breaker import UNAVAILABLE
 
 
 class Command(BaseCommand):
@@ -12,7 +13,13 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        written = flush_page_views()
+        try:
+            written = flush_page_views()
+        except UNAVAILABLE as error:
+            raise CommandError(
+                f"Redis is not reachable ({error}). No view is lost: the counts wait "
+                "in Redis and in each app process; run this again once Redis is back."
+            ) from None
         if not settings.REDIS_URL:
             self.stdout.write(
                 "No Redis: each app process writes its own view counts "
