@@ -26,7 +26,7 @@ from tests.clients import browser_client
 from tests.conftest import PASSWORD
 from tests.proxies import LoggedProcess, free_port
 from wiki import page_views
-from wiki.models import PageViewDay, Vote
+from wiki.models import PageViewDay, ProblemReport, Vote
 from wiki.redis_breaker import breaker
 
 pytestmark = [pytest.mark.redis]
@@ -186,6 +186,13 @@ def test_vote_is_counted_with_redis_stopped(cache_on_test_redis, pages, client):
     cache_on_test_redis.stop()
     assert client.post("/wiki/Interleukin-2/vote/", {"useful": "no"}).status_code == 302
     assert Vote.objects.filter(page=pages, is_useful=False).count() == 1
+
+
+def test_problem_report_is_stored_with_redis_stopped(cache_on_test_redis, pages, client):
+    cache_on_test_redis.stop()
+    response = client.post("/wiki/Interleukin-2/report/", {"reason": "outdated"})
+    assert response.status_code == 200
+    assert ProblemReport.objects.filter(page=pages, reason="outdated").count() == 1
 
 
 def _log_in(username, password, address):

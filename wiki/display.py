@@ -64,8 +64,6 @@ its ``KEY_PREFIX``; "never stale" means the key changes with what it holds):
     Redis client under the cache's key prefix (``cache.make_key``). No expiry:
     ``flush_page_views`` renames the pending hash to a batch and deletes each
     batch once written.
-``django.contrib.sessions.cache<session key>`` (Django, with Redis only)
-    A session. ``SESSION_COOKIE_AGE``. Logging out deletes it.
 ``axes-<digest>`` (django-axes, with Redis only)
     Failed logins of one username from one address. ``AXES_COOLOFF_TIME``. A
     successful login from that address; ``manage.py unlockuser``.
@@ -73,7 +71,15 @@ its ``KEY_PREFIX``; "never stale" means the key changes with what it holds):
     A Redis set: the ``axes-<digest>`` keys of one username, so that
     ``unlockuser`` can find them. ``AXES_COOLOFF_TIME`` from the last failure.
 
-``wiki.search`` keeps nothing in the cache: its index lives in the database.
+``wiki:memo:site``, ``wiki:memo:page:<page id>`` (``wiki.page_memo``)
+    The page memo's stamps. ``LONG_CACHE_SECONDS``. Replaced by every change
+    a reader would see (``wiki.purge``).
+
+``wiki.search`` keeps nothing in the cache: its index lives in the database,
+and so do sessions. A cache call that fails (Redis down) is a miss
+(``wiki.redis_breaker``); the entries whose loss is not just a miss (the
+memo's stamps, the login counts) are written through the ``checked`` alias,
+whose callers are told of the failure.
 """
 
 from __future__ import annotations
