@@ -298,3 +298,39 @@ def test_everything_resumes_when_redis_is_back(cache_on_test_redis, pages, clien
     cache.set("kcr-redis-back", "yes", 30)
     assert cache.get("kcr-redis-back") == "yes"
     assert again.answers()
+
+
+@pytest.mark.postgres
+def test_a_gunicorn_server_keeps_serving_through_a_frozen_then_stopped_redis(
+    transactional_db, pages, redis_server, tmp_path
+):
+    from tests.test_two_servers import SITE_URL, Browser, Server, server_environment
+
+    environment = {
+        **server_environment(),
+        "REDIS_URL": f"redis://127.0.0.1:{redis_server.port}/0",
+    }
+    server = Server(environment, tmp_path / "server.log")
+    try:
+        server.wait_until_ready()
+        reader = Browser()
+        urls = [server.url + url for url in READING_URLS]
+        for url in urls * 2:  # warm
+            assert reader.request(url)[0] == 200, url
+        redis_server.freeze()
+        slowest = 0.0
+        for url in urls * 2:
+            started = time.monotonic()
+            assert reader.request(url)[0] == 200, url
+            slowest = max(slowest, time.monotonic() - started)
+        status, _headers, _html = Browser().request(
+            server.url + "/wiki/Interleukin-2/vote/", {"useful": "yes"}, {"Origin": SITE_URL}
+        )
+        assert status == 302
+        redis_server.stop()
+        for url in urls:
+            assert reader.request(url)[0] == 200, url
+        assert slowest < SLOWEST_REQUEST_SECONDS
+        assert Vote.objects.filter(page=pages).count() == 1
+    finally:
+        server.stop()
