@@ -169,16 +169,22 @@ if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
     # behind a connection pooler in transaction mode (PgBouncer), which
     # cannot keep a statement prepared on one connection for the next.
     DATABASES["default"].setdefault("OPTIONS", {})
+    # Seconds to wait for PostgreSQL to accept a connection: one that is
+    # stopped refuses at once, one that does not answer (a network fault,
+    # a failover) would otherwise hold the request for minutes. The request
+    # then answers 503 (wiki.faults).
+    DATABASES["default"]["OPTIONS"]["connect_timeout"] = env_int("DATABASE_CONNECT_TIMEOUT", 5)
     if env_bool("DATABASE_PREPARED_STATEMENTS", True):
         # psycopg prepares a query (of a server-side binding cursor) after
         # this many executions on a connection.
         DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 2
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers go on while a moderator saves; the busy timeout makes a
-    # second writer wait instead of failing with "database is locked".
+    # second writer wait (DATABASE_BUSY_TIMEOUT seconds) instead of failing
+    # with "database is locked"; past it the write answers 503 (wiki.faults).
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        "timeout": 20,
+        "timeout": env_int("DATABASE_BUSY_TIMEOUT", 20),
         "transaction_mode": "IMMEDIATE",
     }
 

@@ -11,3 +11,5 @@ urlpatterns = [
 
 handler404 = "wiki.views.errors.not_found"
 handler400 = "wiki.views.errors.bad_request"
+# A database or disk that cannot serve now: 503, not 500 (wiki.faults).
+handler500 = "wiki.faults.server_error"

@@ -248,3 +248,23 @@ def clear() -> None:
 def kept_bytes() -> int:
     """Bytes of pages this process's memo holds."""
     return _bytes_kept
+
+
+def kept_copy(request) -> bytes | None:
+    """The bytes this process last kept of ``request``'s page view, however
+    old its stamps, or None: for an anonymous reader (no session cookie, so
+    nothing needs the database to tell) while the database cannot serve the
+    page afresh (``wiki.faults``). Never older than ``MEMO_SECONDS``."""
+    if not settings.PAGE_MEMO or request.method not in {"GET", "HEAD"}:
+        return None
+    if settings.SESSION_COOKIE_NAME in request.COOKIES:
+        return None
+    query = request.META.get("QUERY_STRING", "")
+    if query not in {"", "redirect=no"}:
+        return None
+    key = request.path + ("?" + query if query else "")
+    with _lock:
+        entry = _entries.get(key)
+    if entry is None or not entry.content or time.monotonic() >= entry.expires:
+        return None
+    return entry.content

@@ -19,7 +19,7 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, urlencode
 from django.views.decorators.http import require_GET, require_safe
 
-from wiki import page_memo
+from wiki import page_memo, readiness
 from wiki.caching import (
     date_if_past,
     make_etag,
@@ -120,6 +120,9 @@ def _prepared_pages(key: str) -> list[Page]:
     wrappers see it."""
     import psycopg
 
+    # As Django's own cursors do: a connection the database dropped (it
+    # restarted) is replaced here, not used for one failed view.
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
     raw = psycopg.Cursor(connection.connection)
     cursor = connection.make_cursor(raw)
@@ -403,13 +406,18 @@ def page_source(request, slug):
 
 @require_GET
 def healthz(request):
-    """Liveness and readiness: the database answers."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except Exception:  # any database failure means "not ready"
-        return JsonResponse({"status": "unavailable"}, status=503)
-    return JsonResponse({"status": "ok"})
+    """Liveness: the process answers and reaches its database. With
+    ``?ready=1``, readiness part by part (``wiki.readiness``), answering 503
+    only when readers cannot be served."""
+    if request.GET.get("ready"):
+        report, status = readiness.readiness()
+    else:
+        state = readiness.database_state()
+        report = {"status": "ok" if state == readiness.OK else "unavailable"}
+        status = 200 if state == readiness.OK else 503
+    response = JsonResponse(report, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_safe
