@@ -1,14 +1,12 @@
 """``/healthz`` says whether the process is alive; ``/healthz?ready=1``
 reports each part (database, cache, PDF worker) as ok, degraded or down,
 and answers 503 only when readers cannot be served. The database being
-down is tested with a PostgreSQL of the test's own in test_database_faults.
+down is tested with a PostgreSQL of the test's own in test_database_faults,
+Redis down in test_redis_down.
 """
 
 from __future__ import annotations
 
-import pytest
-
-from tests.test_redis_down import cache_on_test_redis, redis_server  # noqa: F401 (fixtures)
 from wiki import jobs
 
 
@@ -35,18 +33,6 @@ def test_readiness_reports_every_part_ok(client, db, settings, tmp_path):
 
 def test_readiness_is_never_cached(client, db):
     assert client.get("/healthz?ready=1")["Cache-Control"] == "no-store"
-
-
-@pytest.mark.redis
-def test_readiness_with_redis_stopped_is_degraded_not_down(
-    client, db, cache_on_test_redis, settings, tmp_path
-):
-    settings.WIKI_JOB_SLOT_DIR = str(tmp_path / "slots")
-    cache_on_test_redis.stop()
-    status, report = readiness(client)
-    assert status == 200
-    assert report["status"] == "degraded"
-    assert report["parts"] == {"database": "ok", "cache": "down", "pdf_worker": "ok"}
 
 
 def test_readiness_with_every_pdf_slot_busy_is_degraded(client, db, settings, tmp_path):

@@ -334,3 +334,16 @@ def test_a_gunicorn_server_keeps_serving_through_a_frozen_then_stopped_redis(
         assert Vote.objects.filter(page=pages).count() == 1
     finally:
         server.stop()
+
+
+def test_readiness_with_redis_stopped_is_degraded_not_down(
+    cache_on_test_redis, db, client, settings, tmp_path
+):
+    settings.WIKI_JOB_SLOT_DIR = str(tmp_path / "slots")
+    cache_on_test_redis.stop()
+    response = client.get("/healthz?ready=1")
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "degraded",
+        "parts": {"database": "ok", "cache": "down", "pdf_worker": "ok"},
+    }
