@@ -41,7 +41,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -460,13 +460,16 @@ def timed_request(
 
 
 def reader(
-    number: int, app: AppServer, recorder: Recorder, stop: threading.Event, votes: Iterable[int]
+    number: int,
+    app: AppServer,
+    recorder: Recorder,
+    stop: threading.Event,
+    next_vote_page: Callable[[], int],
 ) -> None:
     rng = random.Random(number)
     opener = urllib.request.build_opener(NoRedirects())
     kinds = [kind for kind, _share in READER_MIX]
     weights = [share for _kind, share in READER_MIX]
-    vote_pages = iter(votes)
     origin = app.environment["DJANGO_SITE_URL"]
     while not stop.is_set():
         kind = rng.choices(kinds, weights)[0]
@@ -490,7 +493,7 @@ def reader(
         else:
             # Every vote from a new reader (no cookie), spread evenly over the
             # pages so that none reaches its daily allowance for one network.
-            page = next(vote_pages)
+            page = next_vote_page()
             timed_request(
                 opener,
                 recorder,
@@ -670,16 +673,12 @@ def run_load(app: AppServer, redis: RedisServer, postgres: Postgres, duration: f
     votes = itertools.cycle(ARTICLE_NUMBERS)
     lock = threading.Lock()
 
-    def next_vote_page() -> Iterable[int]:
-        while True:
-            with lock:
-                page = next(votes)
-            yield page
+    def next_vote_page() -> int:
+        with lock:
+            return next(votes)
 
     threads = [
-        threading.Thread(
-            target=reader, args=(n, app, recorder, stop, next_vote_page()), daemon=True
-        )
+        threading.Thread(target=reader, args=(n, app, recorder, stop, next_vote_page), daemon=True)
         for n in range(READER_THREADS)
     ]
     threads += [
