@@ -12,7 +12,7 @@ ARGS ?=
 DEV_ENV := DJANGO_DEBUG=1
 SECRET_FILE := var/secret_key
 
-.PHONY: help install run serve test lint format bench check-python
+.PHONY: help install run serve test lint format bench soak check-python
 
 help:
 	@echo "make run     install, migrate, load the demo pages, serve on http://$(HOST):$(PORT)/"
@@ -21,6 +21,7 @@ help:
 	@echo "make serve-cached   make serve behind Varnish on http://$(HOST):$(CACHE_PORT)/, purged on every change"
 	@echo "make lint    ruff check and format check"
 	@echo "make bench   benchmarks, printing a table (PAGES=10000 for the large run)"
+	@echo "make soak    10 minutes of load with Redis and PostgreSQL failing midway (SOAK_MINUTES=2 for short)"
 	@echo "make audit   Lighthouse scores (accessibility, best practices, SEO), offline"
 
 check-python:
@@ -131,6 +132,14 @@ bench-hostile: install check-pango
 bench: install check-pango
 	@command -v wrk >/dev/null || { echo "make bench needs wrk: sudo apt-get install wrk"; exit 1; }
 	$(BIN)/python bench/run.py
+
+# Resilience under load: its own PostgreSQL cluster and Redis server (temporary,
+# on free ports), the benchmark corpus, gunicorn as `make serve` runs it, and
+# SOAK_MINUTES (default 10) of readers and two moderators while Redis is killed
+# and PostgreSQL restarted. Prints per-minute tables and PASS or FAIL. Runs as
+# root (initdb runs as the postgres user).
+soak: install check-pango
+	$(BIN)/python bench/soak.py
 
 # Lighthouse (accessibility, best practices, SEO) on a page, a redirect, search
 # and a year index, offline, against the site as `make serve` runs it with the
