@@ -88,8 +88,11 @@ class RedisServer(LoggedProcess):
 @pytest.fixture
 def redis_server(tmp_path):
     server = RedisServer(tmp_path / "redis.log")
+    server.replacements = []  # started by restart(): stopped here too
     server.wait_until_ready()
     yield server
+    for replacement in server.replacements:
+        replacement.stop()
     server.stop()
 
 
@@ -117,6 +120,7 @@ def restart(server: RedisServer, tmp_path: Path) -> RedisServer:
     server.stop()
     again = RedisServer(tmp_path / "redis-again.log", port=server.port)
     again.wait_until_ready()
+    server.replacements.append(again)
     return again
 
 
