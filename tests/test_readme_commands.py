@@ -53,6 +53,8 @@ SKIPPED = {
     "MediaWiki "
     "dump; tests/test_import_mediawiki.py runs it on the fixture dumps",
     "make bench-hostile": "a benchmark under gunicorn, minutes of hostile input",
+    "make soak": "ten minutes of load against a PostgreSQL and a Redis of its own; "
+    "tests/test_database_faults.py and tests/test_redis_down.py test the same faults",
     "make audit": "needs Node.js and npm, and minutes of Lighthouse",
     "manage.py createsuperuser": "asks its questions on a terminal only",
 }
