@@ -50,6 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.corpus import COMMON_WORD, RARE_WORD, title_for, write_corpus  # noqa: E402
+from bench.run import table  # noqa: E402
 
 PYTHON = sys.executable
 GUNICORN = str(Path(PYTHON).parent / "gunicorn")
@@ -725,18 +726,6 @@ def percentile(values: list[float], percent: float) -> float:
         return 0.0
     ordered = sorted(values)
     return ordered[max(0, math.ceil(percent / 100 * len(ordered)) - 1)]
-
-
-def table(rows: list[tuple]) -> str:
-    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
-    lines = []
-    for number, row in enumerate(rows):
-        lines.append(
-            "| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
-        )
-        if number == 0:
-            lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    return "\n".join(lines)
 
 
 STATUS_COLUMNS = ("200", "302", "other 2xx/3xx", "4xx", "500", "503", "other 5xx", CONN_ERROR)

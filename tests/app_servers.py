@@ -14,6 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from tests import test_two_servers as two_servers
 from tests.edit_data import edit_data
 from tests.proxies import LoggedProcess, free_port
 from tests.test_two_servers import BASE_DIR, GUNICORN, PASSWORD, Browser, csrf_token
@@ -158,11 +159,7 @@ class SiteServer(LoggedProcess):
 
 
 def log_in(browser: Browser, server: SiteServer, username: str = MODERATOR) -> None:
-    status, _headers, html = browser.request(server.url + "/accounts/login/")
-    assert status == 200, status
-    data = {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": csrf_token(html)}
-    status, _headers, _html = browser.request(server.url + "/accounts/login/", data)
-    assert status == 302, "login was refused"
+    two_servers.log_in(browser, server, username)
 
 
 def edit_form(browser: Browser, server: SiteServer, title: str) -> dict:

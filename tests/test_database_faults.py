@@ -122,19 +122,26 @@ def test_a_failed_save_says_nothing_was_saved_and_shows_the_text_typed():
 # SQLite: another writer holds the database.
 
 
-@pytest.fixture(scope="module")
-def sqlite_site(tmp_path_factory):
-    """A site on a SQLite file of its own, waiting at most 1 s for a lock."""
-    directory = tmp_path_factory.mktemp("sqlite-site")
-    database = directory / "db.sqlite3"
+@contextmanager
+def sqlite_site_at(database: Path, log_path: Path):
+    """A site on the SQLite file ``database`` (made here), waiting at most 1 s
+    for a lock, served until the body ends."""
     environment = site_environment(f"sqlite:///{database}", DATABASE_BUSY_TIMEOUT="1")
     prepare_site(environment)
-    server = SiteServer(environment, directory / "gunicorn.log")
+    server = SiteServer(environment, log_path)
     try:
         server.wait_until_ready()
-        yield server, database
+        yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def sqlite_site(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("sqlite-site")
+    database = directory / "db.sqlite3"
+    with sqlite_site_at(database, directory / "gunicorn.log") as server:
+        yield server, database
 
 
 @contextmanager
@@ -235,11 +242,7 @@ def fill(directory: Path) -> Path:
 
 def test_a_full_disk_answers_a_save_with_503_and_readers_keep_reading(small_disk, tmp_path):
     database = small_disk / "db.sqlite3"
-    environment = site_environment(f"sqlite:///{database}", DATABASE_BUSY_TIMEOUT="1")
-    prepare_site(environment)
-    server = SiteServer(environment, tmp_path / "gunicorn.log")
-    try:
-        server.wait_until_ready()
+    with sqlite_site_at(database, tmp_path / "gunicorn.log") as server:
         moderator = Browser()
         log_in(moderator, server)
         form = edit_form(moderator, server, "Interleukin-2")
@@ -257,8 +260,6 @@ def test_a_full_disk_answers_a_save_with_503_and_readers_keep_reading(small_disk
         assert _count(database, "SELECT count(*) FROM wiki_revisioninfo") == revisions
         status, _headers, _html = save(moderator, server, "Interleukin-2", form, body)
         assert status == 302
-    finally:
-        server.stop()
 
 
 # PostgreSQL stops and starts again under load.

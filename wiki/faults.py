@@ -33,7 +33,6 @@ import errno
 import logging
 import sys
 
-from django.db import DatabaseError
 from django.http import HttpResponse, HttpResponseServerError
 from django.template import loader
 
@@ -106,16 +105,6 @@ def _database_fault(exception: BaseException) -> str | None:
                 return "disk"
             if any(fault in message for fault in _SQLITE_FAULTS):
                 return "database"
-        return None
-    message = str(exception).lower()
-    if (
-        isinstance(exception, DatabaseError)
-        and exception.__cause__ is None
-        and "connection" in message
-        and "closed" in message
-    ):
-        # Django's own "connection already closed" has nothing under it.
-        return "database"
     return None
 
 

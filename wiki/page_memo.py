@@ -118,12 +118,19 @@ def memo_key(request) -> str | None:
     must not come from the memo: the memo is off, the request is not a GET
     or HEAD, the URL has a query string other than ``redirect=no``, or the
     view is personal (a logged-in user, a message to show)."""
+    key = _url_key(request)
+    if key is None or request.user.is_authenticated or len(messages.get_messages(request)):
+        return None
+    return key
+
+
+def _url_key(request) -> str | None:
+    """``request``'s URL as the memo keeps it, or None for a request the memo
+    never serves (the memo off, not GET or HEAD, another query string)."""
     if not settings.PAGE_MEMO or request.method not in {"GET", "HEAD"}:
         return None
     query = request.META.get("QUERY_STRING", "")
     if query not in {"", "redirect=no"}:
-        return None
-    if request.user.is_authenticated or len(messages.get_messages(request)):
         return None
     return request.path + ("?" + query if query else "")
 
@@ -255,14 +262,9 @@ def kept_copy(request) -> bytes | None:
     old its stamps, or None: for an anonymous reader (no session cookie, so
     nothing needs the database to tell) while the database cannot serve the
     page afresh (``wiki.faults``). Never older than ``MEMO_SECONDS``."""
-    if not settings.PAGE_MEMO or request.method not in {"GET", "HEAD"}:
+    key = _url_key(request)
+    if key is None or settings.SESSION_COOKIE_NAME in request.COOKIES:
         return None
-    if settings.SESSION_COOKIE_NAME in request.COOKIES:
-        return None
-    query = request.META.get("QUERY_STRING", "")
-    if query not in {"", "redirect=no"}:
-        return None
-    key = request.path + ("?" + query if query else "")
     with _lock:
         entry = _entries.get(key)
     if entry is None or not entry.content or time.monotonic() >= entry.expires:

@@ -33,7 +33,8 @@ _PROBE_KEY = "wiki:readiness"
 
 def database_state() -> str:
     try:
-        connection.close_if_health_check_failed()
+        # connection.cursor() runs Django's health check first (a database
+        # that restarted is reconnected here, or found down).
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
